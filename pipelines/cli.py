@@ -1,0 +1,135 @@
+"""`nianbao` command line: parse, eval, resolve, run, demo."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def _cmd_parse(args) -> int:
+    from pipelines.report.parse import parse_file
+
+    result = parse_file(args.file, args.province)
+    if not args.with_text:
+        result.pop("text", None)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=None if args.compact else 2))
+    else:
+        print(_summary(result))
+    return 0 if result.get("status") == "ok" else 2
+
+
+def _summary(result: dict) -> str:
+    if result.get("status") == "error":
+        return f"error: {result['error']}"
+    from warehouse.catalogue import load_catalogue
+
+    cat = load_catalogue()
+    j = result["jurisdiction"]
+    lines = [
+        f"{result['file']}: {result['issuer'] or '?'} · {result['year'] or '?'}年 · {result['format']}",
+        f"  jurisdiction: {j.get('name') or j['status']} ({j.get('code') or '-'}) · kind {result['issuer_kind']} · scope {result['scope']}",
+        f"  templates: " + ", ".join(f"{t}={v or '—'}" for t, v in result["template"].items()),
+    ]
+    for key in ("t2_license_decisions", "t2_penalty_decisions", "t2_coercion_decisions", "t3_new_received__total",
+                "t3_nohandle_repeat__total", "t3_total_processed__total", "t4_review_total"):
+        if key in result["cells"]:
+            lines.append(f"  {cat.label(key)}: {result['cells'][key]} [{result['cell_status'][key]}]")
+    checks = result["checks"]
+    failed = [c for c in checks if c["status"] == "fail"]
+    lines.append(f"  checks: {sum(c['status'] == 'pass' for c in checks)} pass, {len(failed)} fail")
+    lines += [f"    ✗ {c['code']}: {c['detail']}" for c in failed[:12]]
+    statuses = {}
+    for s in result["cell_status"].values():
+        statuses[s] = statuses.get(s, 0) + 1
+    lines.append("  cells: " + ", ".join(f"{v} {k}" for k, v in sorted(statuses.items())))
+    if result.get("error"):
+        lines.append(f"  warning: {result['error']}")
+    return "\n".join(lines)
+
+
+def _cmd_eval(args) -> int:
+    from pipelines.report.evaluate import evaluate, format_report
+
+    report = evaluate(args.labels)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(format_report(report))
+        if args.verbose:
+            for f in report["files"]:
+                print(f"{f['id']}: {f['exact']}/{f['cells']} template_ok={f['template_ok']} year_ok={f['year_ok']} {f['error'] or ''}")
+                for w in f["wrong"]:
+                    print("   ", w)
+    return 0 if report["total"]["silent"] == 0 else 1
+
+
+def _cmd_resolve(args) -> int:
+    from pipelines.report.resolver import resolve
+
+    r = resolve(args.text, args.province, args.year)
+    if args.json:
+        print(json.dumps(r.as_dict(), ensure_ascii=False))
+    elif r.status == "resolved":
+        print(f"{r.name} ({r.code}) · {r.parent_name} · {r.province} · kind {r.issuer_kind}"
+              + (f" · {r.department}" if r.department else "") + (f" · {r.township}" if r.township else ""))
+    else:
+        print(f"{r.status}: {r.reason}")
+        for c in r.candidates:
+            print(f"  {c['code']} {c['name']} ({c['parent_name']}, {c['province']})")
+    return 0 if r.status == "resolved" else 2
+
+
+def _cmd_run(args) -> int:
+    from pipelines.run import run_main_job
+
+    return run_main_job(inbox=args.inbox, warehouse=args.warehouse, demo_count=args.demo)
+
+
+def _cmd_demo(args) -> int:
+    from pipelines.demo.generate import generate
+
+    stats = generate(args.out, seed=args.seed, count=args.count, formats=args.formats.split(","))
+    print(json.dumps(stats, ensure_ascii=False))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="nianbao", description="政府信息公开工作年度报告 reader and warehouse")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("parse", help="parse one report")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--compact", action="store_true")
+    p.add_argument("--with-text", action="store_true", help="include the document text in --json")
+    p.add_argument("--province")
+    p.set_defaults(func=_cmd_parse)
+    e = sub.add_parser("eval", help="score the parser against a labels.jsonl")
+    e.add_argument("labels")
+    e.add_argument("--json", action="store_true")
+    e.add_argument("-v", "--verbose", action="store_true")
+    e.set_defaults(func=_cmd_eval)
+    r = sub.add_parser("resolve", help="resolve issuer text to a division")
+    r.add_argument("text")
+    r.add_argument("--province")
+    r.add_argument("--year", type=int)
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=_cmd_resolve)
+    run = sub.add_parser("run", help="materialize every asset in-process and publish the warehouse")
+    run.add_argument("--inbox", default=None)
+    run.add_argument("--warehouse", default=None)
+    run.add_argument("--demo", type=int, default=None, help="generated demo documents to include (default from seeds/demo.yaml)")
+    run.set_defaults(func=_cmd_run)
+    d = sub.add_parser("demo", help="generate synthetic demo reports")
+    d.add_argument("action", choices=["generate"])
+    d.add_argument("--out", required=True)
+    d.add_argument("--seed", type=int, default=7)
+    d.add_argument("--count", type=int, default=200)
+    d.add_argument("--formats", default="html,txt,docx,pdf")
+    d.set_defaults(func=_cmd_demo)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

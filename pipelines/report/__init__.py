@@ -1,0 +1,5 @@
+"""The pure report library: readers → document model → table recognition → validation → metadata.
+
+It knows nothing of Dagster or DuckDB. Entry point: `parse_file` / `parse_bytes`.
+"""
+PARSER_VERSION = "1.0.0"

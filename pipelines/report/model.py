@@ -1,0 +1,38 @@
+"""The normalised document model every reader produces.
+
+A document is an ordered list of blocks. A block is a row of cells: a paragraph of text is a one-cell row,
+a table row is a row of cells with row/colspans already resolved (a spanned cell appears once, at its
+first position; `span_filler` marks the positions it covers). Provenance travels with every cell.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Cell:
+    text: str
+    where: str  # human-readable provenance, e.g. "line 57" or "table 2 row 4 col 3" or "page 3 table 1 r5c2"
+    blank_in_grid: bool = False  # an empty cell of a real grid (kept distinct from "absent")
+
+
+@dataclass
+class Block:
+    cells: list[Cell]
+    kind: str = "text"  # text | table_row
+    table_id: int | None = None
+
+    @property
+    def text(self) -> str:
+        return "\t".join(c.text for c in self.cells)
+
+
+@dataclass
+class Document:
+    blocks: list[Block]
+    fmt: str  # txt | html | pdf | docx
+    title: str = ""
+    meta: dict = field(default_factory=dict)  # e.g. published_at from the page, page count, encoding
+
+    def full_text(self) -> str:
+        return "\n".join(b.text for b in self.blocks)

@@ -1,0 +1,27 @@
+"""Text normalisation shared by every reader and matcher (spec §8.0)."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WS = re.compile(r"\s+")
+_QUOTES = str.maketrans("", "", "“”\"'‘’「」")
+NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+DASHES = {"-", "—", "–", "/", "／", "无", "－", "——", "--", "\\", "、"}
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).replace("\u00a0", " ")
+
+
+def label_key(text: str) -> str:
+    """Canonical form for matching labels: NFKC, no whitespace, no quotes."""
+    return _WS.sub("", nfkc(text)).translate(_QUOTES).replace("〔", "[").replace("〕", "]")
+
+
+def is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def has_cjk(text: str) -> bool:
+    return any(is_cjk(c) for c in text)

@@ -1,0 +1,94 @@
+"""Parse one document into the public result contract (see README, "nianbao parse --json")."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from warehouse.catalogue import load_catalogue
+
+from . import PARSER_VERSION, metadata
+from .errors import ReportError
+from .readers import read_document
+from .resolver import resolve
+from .tables import recognize
+from .tokens import build_rows, tokens_of
+from .validate import Check, validate
+
+
+def parse_file(path: str | Path, province: str | None = None) -> dict:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return _error(path.name, "", "unreadable", f"cannot read the file: {exc.strerror}")
+    return parse_bytes(data, path.name, province)
+
+
+def parse_bytes(data: bytes, name: str = "", province: str | None = None) -> dict:
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        return _parse(data, name, sha, province)
+    except ReportError as exc:
+        return _error(name, sha, exc.code, exc.reason)
+    except RecursionError:
+        return _error(name, sha, "corrupt", "the document is nested too deeply to read")
+
+
+def _error(name: str, sha: str, code: str, reason: str) -> dict:
+    return {"file": name, "sha256": sha, "parser_version": PARSER_VERSION, "status": "error",
+            "error": reason, "error_code": code}
+
+
+def _parse(data: bytes, name: str, sha: str, province: str | None) -> dict:
+    doc = read_document(data, name)
+    issuer, year, year_source = metadata.issuer_and_year(doc)
+    rows = build_rows(tokens_of(doc))
+    tables = recognize(rows, year)
+    if not any(tables.template.values()):
+        raise ReportError("not_report", "no annual-report tables found: this does not look like a 政府信息公开工作年度报告")
+    checks = validate(tables)
+    resolution = resolve(issuer, province, year) if issuer else resolve("", province, year)
+    report_scope = metadata.scope(resolution.issuer_kind, doc)
+    published, published_source = metadata.published_at(doc)
+    cat = load_catalogue()
+    expected = _expected_keys(tables.template)
+    missing = [k for k in expected if k not in tables.cells]
+    default = metadata.default_version(year)
+    mismatched = {t: v for t, v in tables.template.items() if v and default and v != default}
+    if mismatched:
+        checks.append(Check("VERSION_MISMATCH", "fail", f"report year {year} defaults to {default}; tables use "
+                            + ", ".join(f"{t}={v}" for t, v in mismatched.items()), "warn", "template"))
+    complete = not missing and not tables.missing_rows and all(tables.template.values())
+    status = "ok" if complete else "partial"
+    result = {
+        "file": name, "sha256": sha, "parser_version": PARSER_VERSION, "format": doc.fmt,
+        "status": status,
+        "template": tables.template,
+        "cells": {k: tables.cells[k].value if k in tables.cells else None for k in expected},
+        "cell_status": {k: tables.cells[k].status if k in tables.cells else "missing" for k in expected},
+        "provenance": {k: {"where": c.source, "raw": c.raw, "note": c.note} for k, c in tables.cells.items()},
+        "checks": [c.as_dict() for c in checks],
+        "issuer": issuer, "year": year, "year_source": year_source,
+        "published_at": published, "published_at_source": published_source,
+        "jurisdiction": resolution.as_dict(), "issuer_kind": resolution.issuer_kind,
+        "scope": report_scope, "deadline": metadata.deadline(year, report_scope),
+        "title": metadata.report_title(doc),
+        "text": doc.full_text(),
+        "notes": tables.notes,
+    }
+    if not complete:
+        gaps = tables.missing_rows + [f"{t} not found" for t, v in tables.template.items() if not v]
+        result["error"] = f"incomplete report: {', '.join(gaps[:6])}{' …' if len(gaps) > 6 else ''}"
+        result["error_code"] = "incomplete"
+    del cat
+    return result
+
+
+def _expected_keys(template: dict) -> list[str]:
+    cat = load_catalogue()
+    keys: list[str] = []
+    for table in ("t2", "t3", "t4"):
+        version = template.get(table)
+        if version:
+            keys += cat.keys(table, version)
+    return keys

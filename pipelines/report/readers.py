@@ -1,0 +1,342 @@
+"""Readers: bytes of a text, HTML, PDF or Word file → one normalised `Document`."""
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from pathlib import Path
+
+from .errors import ReportError
+from .model import Block, Cell, Document
+from .normalize import nfkc
+
+MAX_BYTES = 64 * 1024 * 1024
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+_BLOCK_TAGS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article",
+               "header", "footer", "ul", "ol", "dd", "dt", "center", "blockquote", "pre", "form", "hr"}
+_DROP_TAGS = ["script", "style", "noscript", "iframe", "svg", "template", "select", "button", "input"]
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–]\s*)?(?:第\s*)?\d{1,3}(?:\s*页)?(?:\s*/\s*(?:共\s*)?\d{1,3}\s*页?)?(?:\s*[-—–])?\s*$")
+
+
+def sniff_format(data: bytes, name: str = "") -> str:
+    head = data[:4096]
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return "docx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "doc"
+    suffix = Path(name).suffix.lower()
+    if suffix in (".pdf", ".docx", ".doc") and not data.strip():
+        raise ReportError("empty", "the file is empty")
+    lowered = head.lower()
+    if b"<html" in lowered or b"<table" in lowered or b"<!doctype html" in lowered or suffix in (".html", ".htm", ".shtml"):
+        return "html"
+    return "txt"
+
+
+def read_document(data: bytes, name: str = "") -> Document:
+    if len(data) > MAX_BYTES:
+        raise ReportError("too_large", f"the file is {len(data) / 1e6:.0f} MB; reports over {MAX_BYTES // 2**20} MB are refused")
+    if not data.strip():
+        raise ReportError("empty", "the file is empty")
+    fmt = sniff_format(data, name)
+    return {"pdf": read_pdf, "docx": read_docx, "doc": read_doc, "html": read_html, "txt": read_text}[fmt](data)
+
+
+# ---------------------------------------------------------------- text
+def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Decode bytes: declared charset, then UTF-8, then detection. Refuses binary garbage."""
+    if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ReportError("binary", "the file is binary, not a text, HTML, PDF or Word report")
+    candidates = []
+    if declared:
+        enc = declared.lower()
+        candidates.append("gb18030" if enc in ("gb2312", "gbk", "gb18030", "x-gbk") else enc)
+    candidates += ["utf-8-sig"]
+    for enc in candidates:
+        try:
+            return data.decode(enc), enc
+        except (UnicodeDecodeError, LookupError):
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise ReportError("undecodable", "the text encoding could not be determined (not UTF-8, GBK or any known charset)")
+    text = str(best)
+    if text.count("\ufffd") > max(10, len(text) // 100):
+        raise ReportError("undecodable", f"the bytes do not decode cleanly as {best.encoding}")
+    return text, best.encoding
+
+
+def _split_line(line: str) -> list[str]:
+    stripped = line.strip()
+    if "\t" in line:
+        return [c.strip() for c in line.rstrip("\r\n").split("\t")]
+    if stripped.count("|") >= 1 and (stripped.startswith("|") or stripped.endswith("|") or stripped.count("|") >= 2):
+        parts = [c.strip() for c in stripped.strip("|").split("|")]
+        if all(re.fullmatch(r":?-{2,}:?", p) for p in parts if p):
+            return []  # markdown separator row
+        return parts
+    return [stripped]
+
+
+def read_text(data: bytes) -> Document:
+    text, enc = decode_text(data)
+    blocks = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = _split_line(line)
+        if not parts:
+            continue
+        cells = [Cell(p, f"line {number}", blank_in_grid=(p == "" and len(parts) > 1)) for p in parts]
+        blocks.append(Block(cells, kind="table_row" if len(parts) > 1 else "text"))
+    return Document(blocks, fmt="txt", meta={"encoding": enc})
+
+
+# ---------------------------------------------------------------- html
+def read_html(data: bytes) -> Document:
+    import lxml.html
+
+    declared = _META_CHARSET.search(data[:8192])
+    text, enc = decode_text(data, declared.group(1).decode("ascii") if declared else None)
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    try:
+        root = lxml.html.fromstring(text)
+    except Exception as exc:  # lxml raises several types for broken markup
+        raise ReportError("corrupt", f"the HTML could not be parsed ({type(exc).__name__})") from exc
+    title = (root.findtext(".//title") or "").strip()
+    meta = {"encoding": enc}
+    for m in root.iter("meta"):
+        name = (m.get("name") or m.get("property") or "").lower()
+        if name in ("pubdate", "publishdate", "firstpublishedtime", "article:published_time", "published_time"):
+            meta["published_at_raw"] = m.get("content", "")
+        if name in ("contentsource", "source", "author"):
+            meta.setdefault("source_org", m.get("content", ""))
+        if name in ("articletitle", "title") and m.get("content"):
+            meta.setdefault("article_title", m.get("content"))
+    for tag in _DROP_TAGS:
+        for el in root.iter(tag):
+            el.drop_tree() if el.getparent() is not None else None
+    header_text = root.text_content() if len(root) else ""
+    meta["page_text_head"] = re.sub(r"\s+", " ", header_text)[:6000]
+    content = _content_root(root)
+    blocks: list[Block] = []
+    _walk_html(content, blocks, [""], {"tables": 0})
+    return Document(blocks, fmt="html", title=title, meta=meta)
+
+
+def _content_root(root):
+    """The smallest element holding the report body (section headings and the tables), not the site chrome."""
+    best = root
+    for el in root.iter("div", "td", "article", "section", "body"):
+        text = el.text_content()
+        if "总体情况" in text and ("本年新收" in text or "申请人情况" in text) and len(text) < len(best.text_content()):
+            best = el
+    return best
+
+
+def _flush(blocks: list[Block], buf: list[str]) -> None:
+    line = nfkc_spaces(buf[0])
+    if line:
+        blocks.append(Block([Cell(line, f"paragraph {len(blocks) + 1}")]))
+    buf[0] = ""
+
+
+def nfkc_spaces(text: str) -> str:
+    return re.sub(r"[\s\u3000\u00a0]+", " ", text).strip()
+
+
+def _walk_html(el, blocks: list[Block], buf: list[str], counter: dict) -> None:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag == "table":
+        _flush(blocks, buf)
+        counter["tables"] += 1
+        _emit_table(el, blocks, counter["tables"])
+        return
+    block = tag in _BLOCK_TAGS
+    if block:
+        _flush(blocks, buf)
+    if el.text and tag not in ("",):
+        buf[0] += el.text
+    for child in el:
+        _walk_html(child, blocks, buf, counter)
+        if child.tail:
+            buf[0] += child.tail
+    if block:
+        _flush(blocks, buf)
+
+
+def _emit_table(table, blocks: list[Block], table_id: int) -> None:
+    """Expand rowspan/colspan into a grid; each origin cell appears once, at its first row and column."""
+    occupied: dict[tuple[int, int], bool] = {}
+    rows = [tr for tr in table.iter("tr") if _closest_table(tr) is table]
+    for r, tr in enumerate(rows):
+        c = 0
+        cells: list[Cell] = []
+        for td in tr:
+            if not isinstance(td.tag, str) or td.tag not in ("td", "th"):
+                continue
+            while occupied.get((r, c)):
+                c += 1
+            rowspan = _int_attr(td, "rowspan")
+            colspan = _int_attr(td, "colspan")
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    occupied[(r + dr, c + dc)] = True
+            text = nfkc_spaces(" ".join(t for t in td.itertext()))
+            cells.append(Cell(text, f"table {table_id} row {r + 1} col {c + 1}", blank_in_grid=not text))
+            c += colspan
+        if cells:
+            blocks.append(Block(cells, kind="table_row", table_id=table_id))
+
+
+def _closest_table(el):
+    parent = el.getparent()
+    while parent is not None and parent.tag != "table":
+        parent = parent.getparent()
+    return parent
+
+
+def _int_attr(el, name: str) -> int:
+    match = re.match(r"\s*(\d+)", el.get(name) or "1")
+    return max(1, min(int(match.group(1)), 200)) if match else 1
+
+
+# ---------------------------------------------------------------- pdf
+def read_pdf(data: bytes) -> Document:
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except PDFPasswordIncorrect as exc:
+        raise ReportError("encrypted", "the PDF is encrypted with a password") from exc
+    except Exception as exc:
+        raise ReportError("corrupt", f"the PDF is damaged and cannot be opened ({type(exc).__name__})") from exc
+    blocks: list[Block] = []
+    chars_seen = 0
+    try:
+        pages = pdf.pages
+        if not pages:
+            raise ReportError("empty", "the PDF has no pages")
+        for number, page in enumerate(pages, start=1):
+            try:
+                chars_seen += len(page.chars)
+                blocks.extend(_pdf_page_blocks(page, number))
+            finally:
+                page.close()
+    except ReportError:
+        raise
+    except Exception as exc:
+        raise ReportError("corrupt", f"the PDF is damaged ({type(exc).__name__}: {str(exc)[:80]})") from exc
+    finally:
+        pdf.close()
+    if chars_seen == 0:
+        raise ReportError("needs_ocr", "needs OCR: the PDF has no text layer (a scanned image)")
+    return Document(blocks, fmt="pdf", meta={"pages": len(pages)})
+
+
+def _pdf_page_blocks(page, number: int) -> list[Block]:
+    tables = page.find_tables()
+    items: list[tuple[float, Block]] = []
+    boxes = [t.bbox for t in tables]
+    for t_index, table in enumerate(tables, start=1):
+        for r_index, (row, values) in enumerate(zip(table.rows, table.extract()), start=1):
+            cells = []
+            for c_index, value in enumerate(values, start=1):
+                if value is None:
+                    continue  # position covered by a merged cell
+                text = nfkc_spaces(value.replace("\n", ""))
+                cells.append(Cell(text, f"page {number} table {t_index} row {r_index} col {c_index}", blank_in_grid=not text))
+            if len([c for c in cells if c.text]) == 1 and len(values) <= 2:
+                items.append((row.bbox[1], Block([c for c in cells if c.text])))  # a framed paragraph
+            elif cells:
+                items.append((row.bbox[1], Block(cells, kind="table_row", table_id=number * 100 + t_index)))
+
+    def outside(obj) -> bool:
+        x = (obj["x0"] + obj["x1"]) / 2
+        y = (obj["top"] + obj["bottom"]) / 2
+        return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+
+    rest = page.filter(outside) if boxes else page
+    for line in rest.extract_text_lines(return_chars=False):
+        text = line["text"].strip()
+        if not text or _PAGE_NUMBER.match(text):
+            continue
+        items.append((line["top"], Block([Cell(text, f"page {number} y {line['top']:.0f}")])))
+    items.sort(key=lambda item: item[0])
+    return [block for _, block in items]
+
+
+# ---------------------------------------------------------------- word
+def read_docx(data: bytes) -> Document:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+    except zipfile.BadZipFile as exc:
+        raise ReportError("corrupt", "the Word file is damaged (not a valid ZIP container)") from exc
+    if "word/document.xml" not in names:
+        raise ReportError("not_word", "the file is a ZIP archive but not a Word document (no word/document.xml)")
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:
+        raise ReportError("corrupt", f"the Word document cannot be opened ({type(exc).__name__})") from exc
+    blocks: list[Block] = []
+    table_id = 0
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            text = nfkc_spaces(Paragraph(child, document).text)
+            if text:
+                blocks.append(Block([Cell(text, f"paragraph {len(blocks) + 1}")]))
+        elif tag == "tbl":
+            table_id += 1
+            table = Table(child, document)
+            for r_index, row in enumerate(table.rows, start=1):
+                cells, seen = [], set()
+                for c_index, cell in enumerate(row.cells, start=1):
+                    if id(cell._tc) in seen:
+                        continue  # horizontally merged: the same cell repeated
+                    seen.add(id(cell._tc))
+                    if _is_vmerge_continuation(cell):
+                        continue
+                    text = nfkc_spaces(cell.text.replace("\n", ""))
+                    cells.append(Cell(text, f"table {table_id} row {r_index} col {c_index}", blank_in_grid=not text))
+                if cells:
+                    blocks.append(Block(cells, kind="table_row", table_id=table_id))
+    return Document(blocks, fmt="docx")
+
+
+def _is_vmerge_continuation(cell) -> bool:
+    tc_pr = cell._tc.tcPr
+    if tc_pr is None:
+        return False
+    vmerge = tc_pr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}vMerge")
+    if vmerge is None:
+        return False
+    return vmerge.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}val") not in ("restart",)
+
+
+def read_doc(data: bytes) -> Document:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:
+        raise ReportError("needs_libreoffice", "legacy .doc file: install LibreOffice (apt-get install libreoffice-writer) to convert it")
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "report.doc"
+        source.write_bytes(data)
+        subprocess.run([soffice, "--headless", "--convert-to", "docx", "--outdir", tmp, str(source)],
+                       capture_output=True, timeout=120, check=False)
+        converted = Path(tmp) / "report.docx"
+        if not converted.exists():
+            raise ReportError("corrupt", "LibreOffice could not convert the .doc file")
+        return read_docx(converted.read_bytes())

@@ -1,0 +1,150 @@
+"""Loads the field catalogue (catalogue.yaml) and expands it into every template cell.
+
+Everything that needs a template label, a cell key, a unit or a metric definition asks this module.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+CATALOGUE_PATH = Path(__file__).with_name("catalogue.yaml")
+VERSIONS = ("v2019", "v2021")
+
+
+@dataclass(frozen=True)
+class CellDef:
+    key: str
+    table: str  # t2 | t3 | t4
+    row: str
+    col: str
+    label: str  # human label: row · column
+    unit: str
+    versions: tuple[str, ...]
+    signed: bool = False
+    decimal: bool = False
+    comparable: bool = False
+    derived_in: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RowDef:
+    table: str
+    row: str
+    label: str
+    match: tuple[str, ...]
+    group: str | None = None
+    versions: tuple[str, ...] = VERSIONS
+    match_exact_end: bool = False
+
+
+@dataclass
+class Catalogue:
+    raw: dict
+    cells: dict[str, CellDef] = field(default_factory=dict)
+    t2_rows: list[RowDef] = field(default_factory=list)
+    t3_rows: list[RowDef] = field(default_factory=list)
+    t3_columns: list[str] = field(default_factory=list)
+    t4_groups: list[str] = field(default_factory=list)
+    t4_outcomes: list[str] = field(default_factory=list)
+
+    def keys(self, table: str | None = None, version: str | None = None) -> list[str]:
+        return [
+            c.key
+            for c in self.cells.values()
+            if (table is None or c.table == table) and (version is None or version in c.versions)
+        ]
+
+    def t2_cells(self, version: str) -> list[CellDef]:
+        return [c for c in self.cells.values() if c.table == "t2" and version in c.versions]
+
+    def t3_data_rows(self, version: str) -> list[RowDef]:
+        return [r for r in self.t3_rows if version in r.versions]
+
+    def t4_keys(self) -> list[str]:
+        return [t4_key(g, o) for g in self.t4_groups for o in self.t4_outcomes]
+
+    @property
+    def metrics(self) -> list[dict]:
+        return self.raw["metrics"]
+
+    def metric(self, key: str) -> dict:
+        return next(m for m in self.metrics if m["key"] == key)
+
+    def label(self, key: str) -> str:
+        if key in self.cells:
+            return self.cells[key].label
+        return next((m["label"] for m in self.metrics if m["key"] == key), key)
+
+    def glossary(self, key: str) -> str:
+        return next((m.get("glossary", "") for m in self.metrics if m["key"] == key), "")
+
+    def version_signals(self, table: str) -> dict[str, list[str]]:
+        return self.raw[table].get("version_signals", {})
+
+    @property
+    def statuses(self) -> dict[str, str]:
+        return self.raw["statuses"]
+
+
+def t3_key(row: str, col: str) -> str:
+    return f"t3_{row}__{col}"
+
+
+def t4_key(group: str, outcome: str) -> str:
+    return f"t4_{group}_{outcome}"
+
+
+def _build(raw: dict) -> Catalogue:
+    cat = Catalogue(raw=raw)
+    t2 = raw["t2"]
+    row_labels = {r["row"]: r["label"] for r in t2["rows"]}
+    cat.t2_rows = [RowDef("t2", r["row"], r["label"], tuple(r["match"])) for r in t2["rows"]]
+    for version in VERSIONS:
+        for c in t2["cells"][version]:
+            existing = cat.cells.get(c["key"])
+            versions = (existing.versions if existing else ()) + (version,)
+            cat.cells[c["key"]] = CellDef(
+                key=c["key"], table="t2", row=c["row"], col=c["col"],
+                label=f"{row_labels[c['row']]} · {c['col']}", unit=c["unit"], versions=versions,
+                signed=bool(c.get("signed")), decimal=c.get("type") == "decimal",
+                comparable=bool(c.get("comparable")),
+            )
+    t3 = raw["t3"]
+    cat.t3_columns = [c["col"] for c in t3["columns"]]
+    col_labels = {c["col"]: c["label"] for c in t3["columns"]}
+    for r in t3["rows"]:
+        versions = tuple(r.get("versions", VERSIONS))
+        row = RowDef("t3", r["row"], r["label"], tuple(r["match"]), r.get("group"), versions,
+                     bool(r.get("match_exact_end")))
+        cat.t3_rows.append(row)
+        derived_in = (r["derived_in"],) if r.get("derived_in") else ()
+        for col in cat.t3_columns:
+            key = t3_key(r["row"], col)
+            cat.cells[key] = CellDef(
+                key=key, table="t3", row=r["row"], col=col, label=f"{r['label']} · {col_labels[col]}",
+                unit="件", versions=tuple(sorted(set(versions) | set(derived_in))), comparable=True,
+                derived_in=derived_in,
+            )
+    t4 = raw["t4"]
+    cat.t4_groups = [g["group"] for g in t4["groups"]]
+    cat.t4_outcomes = [o["outcome"] for o in t4["outcomes"]]
+    for g in t4["groups"]:
+        for o in t4["outcomes"]:
+            key = t4_key(g["group"], o["outcome"])
+            cat.cells[key] = CellDef(key=key, table="t4", row=g["group"], col=o["outcome"],
+                                     label=f"{g['label']} · {o['label']}", unit="件", versions=VERSIONS,
+                                     comparable=True)
+    return cat
+
+
+@lru_cache(maxsize=1)
+def load_catalogue() -> Catalogue:
+    return _build(yaml.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8")))
+
+
+def all_cell_keys() -> list[str]:
+    """Every cell key of both versions, in catalogue order (the wide column order)."""
+    return list(load_catalogue().cells)
