@@ -49,7 +49,8 @@ def issuer_and_year(doc: Document) -> tuple[str, int | None, str]:
 
 
 def published_at(doc: Document) -> tuple[str | None, str]:
-    head = nfkc(doc.meta.get("published_at_raw", "") + " " + doc.meta.get("page_text_head", ""))
+    head = nfkc(" ".join([doc.meta.get("published_at_raw", ""), doc.meta.get("page_text_head", "")]
+                         + [b.text for b in doc.blocks[:8]]))
     m = _PUBLISHED.search(head)
     if m:
         return _iso(m.groups()), "page metadata"

@@ -354,7 +354,8 @@ def _read_t4(rows: list[Row], result: Tables) -> None:
         tokens = _trim_blanks(row.values)
         if len(tokens) > T4_WIDTH and row.grid:
             tokens = [t for t in tokens if t.kind != "blank"] if len([t for t in tokens if t.kind != "blank"]) >= T4_WIDTH else tokens
-        result.template["t4"] = "v2021" if result.template.get("t3") != "v2019" else "v2019"
+        # Table 4 is identical in both formats; it carries the version of the report's other tables.
+        result.template["t4"] = result.template.get("t2") or result.template.get("t3") or "v2021"
         if len(tokens) == T4_WIDTH:
             for key, token in zip(keys, tokens):
                 result.cells[key] = _parse_value(token)

@@ -110,7 +110,7 @@ def _split_free_text(text: str, where: str) -> list[Token]:
         before = text[start - 1:start] if start else ""
         # An ordinal ("1.属于…", "2.重复申请") belongs to the label that follows it; in a flattened
         # crawl the ordinal is glued to the previous row's digits ("00000002.其他…" = 0000000 + "2.").
-        if after == "." and end + 1 < len(text) and not text[end + 1].isdigit():
+        if after and after in ".、" and (end + 1 == len(text) or not text[end + 1].isdigit()):
             digits = match.group(0)
             if len(digits) > 1 and digits.isdigit():
                 label = text[pos:start]
@@ -120,7 +120,7 @@ def _split_free_text(text: str, where: str) -> list[Token]:
                 pos = end - 1
             continue
         # Digits inside a word (年, 号, 月, 日, %, 第…) are narrative, not cell values.
-        if after and (has_cjk(after) and after not in "三二一四五六七八九十行规信本上予部申") or after in "%％年月日号":
+        if after and (has_cjk(after) and after not in "三二一四五六七八九十行规信本上予部申第政") or after in "%％年月日号":
             continue
         if before and before in "第〔[":
             continue
