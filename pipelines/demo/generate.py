@@ -1,0 +1,170 @@
+"""`nianbao demo generate`: a deterministic synthetic corpus with a truth file (truth.jsonl).
+
+Government reports for every county-level unit of Inner Mongolia for 2019–2025, plus department and
+苏木/镇 reports, in HTML (UTF-8 and GBK), text, DOCX and PDF, with planted anomalies recorded in the truth.
+"""
+from __future__ import annotations
+
+import json
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+from warehouse.catalogue import t3_key
+
+from . import narrative, render
+from .model import YEARS, Report, inner_mongolia_units, table_cells, unit_profile
+
+FORMAT_WEIGHTS = {"html": 45, "txt": 20, "docx": 15, "pdf": 20}
+DEPARTMENTS = ["教育局", "生态环境局", "自然资源局", "市场监督管理局", "卫生健康委员会", "住房和城乡建设局", "交通运输局", "民政局"]
+TOWNSHIP_WORDS = ["城关镇", "新华镇", "乌兰镇", "巴彦镇", "宝日苏木", "查干苏木", "阿日善苏木", "白音镇"]
+ANOMALY_RATES = {"late": 0.03, "source_table": 0.01, "copied_prev": 0.02, "copied_peer": 0.01,
+                 "contradiction_six": 0.02, "carry_break": 0.01}
+REPEAT_CLIMBER = "150623"  # 鄂托克前旗: its 重复申请 share climbs year after year (a planted trend)
+REVIEW_LEAGUE = "152200"   # 兴安盟: review corrections rise across the league
+
+
+def build_reports(seed: int, count: int) -> list[Report]:
+    rng = random.Random(seed)
+    counties, leagues = inner_mongolia_units()
+    profiles = {u.code: unit_profile(rng, u) for u in counties}
+    profiles[REPEAT_CLIMBER]["repeat_trend"] = 0.9
+    for u in counties:
+        if u.parent_code == REVIEW_LEAGUE:
+            profiles[u.code]["review_trend"] = 0.09
+    missing = {(counties[i].code, 2023) for i in rng.sample(range(len(counties)), 2)}
+    reports: list[Report] = []
+    previous: dict[str, Report] = {}
+    carried: dict[str, list[int]] = {}
+    for year in YEARS:
+        for unit in counties:
+            if (unit.code, year) in missing:
+                continue
+            report = _government_report(rng, unit, year, profiles[unit.code], carried.get(unit.code, [0] * 6))
+            carried[unit.code] = [report.cells[t3_key("carried_forward", col)] for col in
+                                  ("natural_person", "commercial_enterprise", "research_institution",
+                                   "public_interest_org", "legal_service_org", "other_org")]
+            _plant(rng, report, previous.get(unit.code), reports)
+            previous[unit.code] = report
+            reports.append(report)
+    extra = max(0, count - len(reports))
+    for i in range(extra):
+        unit = rng.choice(counties)
+        year = rng.choice(YEARS)
+        reports.append(_sub_report(rng, unit, year, profiles[unit.code], i))
+    if count < len(reports):
+        step = len(reports) / count
+        reports = [reports[int(i * step)] for i in range(count)]
+    for i, report in enumerate(reports):
+        report.doc_id = f"demo-{i:05d}-{report.unit.code}-{report.year}"
+        report.fmt = rng.choices(list(FORMAT_WEIGHTS), list(FORMAT_WEIGHTS.values()))[0]
+    return reports
+
+
+def _versions(rng: random.Random, year: int) -> dict:
+    if year <= 2020:
+        return {"t2": "v2019", "t3": "v2019", "t4": "v2019"}
+    roll = rng.random()
+    if roll < 0.03:
+        return {"t2": "v2019", "t3": "v2019", "t4": "v2019"}
+    if roll < 0.08:
+        return {"t2": "v2021", "t3": "v2019", "t4": "v2021"}
+    return {"t2": "v2021", "t3": "v2021", "t4": "v2021"}
+
+
+def _publish_date(rng: random.Random, year: int, scope: str) -> str:
+    start = date(year + 1, 1, 8)
+    last = date(year + 1, 1, 30) if scope == "department" else date(year + 1, 3, 28)
+    return (start + timedelta(days=rng.randint(0, (last - start).days))).isoformat()
+
+
+def _government_report(rng, unit, year, profile, carried_in) -> Report:
+    versions = _versions(rng, year)
+    cells, _ = table_cells(rng, profile, year, versions, carried_in)
+    new = cells[t3_key("new_received", "total")]
+    issuer = rng.choice([f"{unit.name}人民政府", f"{unit.parent_name}{unit.name}人民政府", f"{unit.name}人民政府办公室"])
+    scope = "gov_aggregate" if rng.random() < 0.5 else "gov_own"
+    kind = "government_office" if issuer.endswith("办公室") else "government"
+    return Report("", unit, year, issuer, kind, scope, versions, cells,
+                  narrative.sections(rng, unit.name, unit.parent_name, year, new),
+                  _publish_date(rng, year, scope))
+
+
+def _sub_report(rng, unit, year, profile, i) -> Report:
+    versions = _versions(rng, year)
+    small = dict(profile, scale=profile["scale"] * 0.2)
+    cells, _ = table_cells(rng, small, year, versions, [0] * 6)
+    if rng.random() < 0.6:
+        issuer, kind, scope = f"{unit.name}{rng.choice(DEPARTMENTS)}", "department", "department"
+    else:
+        issuer, kind, scope = f"{unit.name}{rng.choice(TOWNSHIP_WORDS)}", "township", "township"
+    new = cells[t3_key("new_received", "total")]
+    return Report("", unit, year, issuer, kind, scope, versions, cells,
+                  narrative.sections(rng, issuer, unit.parent_name, year, new), _publish_date(rng, year, scope))
+
+
+def _plant(rng: random.Random, report: Report, previous: Report | None, done: list[Report]) -> None:
+    for anomaly, rate in ANOMALY_RATES.items():
+        if rng.random() >= rate:
+            continue
+        if anomaly == "late":
+            report.published_at = date(report.year + 1, rng.choice([4, 5]), rng.randint(1, 28)).isoformat()
+        elif anomaly == "source_table":
+            report.cells[t3_key("total_processed", "total")] += 1
+        elif anomaly == "copied_prev" and previous:
+            report.sections["一"] = list(previous.sections["一"])
+            report.sections["五"] = list(previous.sections["五"])
+        elif anomaly == "copied_peer":
+            peers = [r for r in done if r.year == report.year and r.unit.code != report.unit.code]
+            if not peers:
+                continue
+            report.sections["一"] = list(rng.choice(peers).sections["一"])
+        elif anomaly == "contradiction_six":
+            if report.cells[t3_key("new_received", "total")] == 0:
+                continue
+            report.sections["六"] = [narrative.CONTRADICTION_SIX.format(year=report.year)]
+        elif anomaly == "carry_break" and previous:
+            report.cells[t3_key("carried_over", "natural_person")] += 2
+            report.cells[t3_key("carried_over", "total")] += 2
+            report.cells[t3_key("total_processed", "natural_person")] += 2
+            report.cells[t3_key("total_processed", "total")] += 2
+            report.cells[t3_key("granted", "natural_person")] += 2
+            report.cells[t3_key("granted", "total")] += 2
+        else:
+            continue
+        report.anomalies.append(anomaly)
+
+
+def truth_of(report: Report, file_name: str) -> dict:
+    cells = dict(report.cells)
+    if report.versions["t3"] == "v2021":
+        for col in ("natural_person", "commercial_enterprise", "research_institution", "public_interest_org",
+                    "legal_service_org", "other_org", "total"):
+            cells[t3_key("other_total", col)] = sum(cells[t3_key(r, col)] for r in ("other_no_correction", "other_fee_unpaid", "other_other"))
+    return {"id": report.doc_id, "file": file_name, "format": report.fmt, "synthetic": True,
+            "issuer": report.issuer, "issuer_kind": report.issuer_kind, "scope": report.scope,
+            "jurisdiction_code": report.unit.code, "year": report.year, "template": report.versions,
+            "published_at": report.published_at, "anomalies": report.anomalies, "cells": cells}
+
+
+def generate(out: str | Path, seed: int = 7, count: int = 800, formats: list[str] | None = None) -> dict:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    reports = build_reports(seed, count)
+    allowed = [f for f in (formats or list(FORMAT_WEIGHTS)) if f in FORMAT_WEIGHTS]
+    counts: dict[str, int] = {}
+    gbk_rng = random.Random(seed + 1)
+    with open(out / "truth.jsonl", "w", encoding="utf-8") as truth:
+        for report in reports:
+            if report.fmt not in allowed:
+                report.fmt = allowed[hash(report.doc_id) % len(allowed)] if len(allowed) > 1 else allowed[0]
+            if report.fmt == "html":
+                gbk = gbk_rng.random() < 0.3
+                data = render.render_html(report, "gbk" if gbk else "utf-8", declare_charset=not gbk or gbk_rng.random() < 0.7)
+            else:
+                data = render.RENDERERS[report.fmt](report)
+            name = report.doc_id + render.EXTENSIONS[report.fmt]
+            (out / name).write_bytes(data)
+            truth.write(json.dumps(truth_of(report, name), ensure_ascii=False) + "\n")
+            counts[report.fmt] = counts.get(report.fmt, 0) + 1
+    return {"out": str(out), "documents": len(reports), "formats": counts}

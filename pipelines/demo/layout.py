@@ -1,0 +1,128 @@
+"""The three tables as span-aware grids, shared by the HTML, DOCX, PDF and text renderers."""
+from __future__ import annotations
+
+from warehouse.catalogue import load_catalogue, t3_key, t4_key
+
+Cell = tuple  # (text, rowspan, colspan)
+
+
+def c(text, rowspan=1, colspan=1) -> Cell:
+    return (str(text), rowspan, colspan)
+
+
+def fmt(value, signed=False) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    return f"+{value}" if signed and value > 0 else str(value)
+
+
+def table2(cells: dict, version: str) -> list[list[Cell]]:
+    v = lambda k, signed=False: fmt(cells.get(k), signed)  # noqa: E731
+    if version == "v2021":
+        return [
+            [c("第二十条第（一）项", 1, 4)],
+            [c("信息内容"), c("本年制发件数"), c("本年废止件数"), c("现行有效件数")],
+            [c("规章"), c(v("t2_regulation_issued")), c(v("t2_regulation_repealed")), c(v("t2_regulation_in_force"))],
+            [c("行政规范性文件"), c(v("t2_normative_doc_issued")), c(v("t2_normative_doc_repealed")), c(v("t2_normative_doc_in_force"))],
+            [c("第二十条第（五）项", 1, 4)],
+            [c("信息内容"), c("本年处理决定数量", 1, 3)],
+            [c("行政许可"), c(v("t2_license_decisions"), 1, 3)],
+            [c("第二十条第（六）项", 1, 4)],
+            [c("信息内容"), c("本年处理决定数量", 1, 3)],
+            [c("行政处罚"), c(v("t2_penalty_decisions"), 1, 3)],
+            [c("行政强制"), c(v("t2_coercion_decisions"), 1, 3)],
+            [c("第二十条第（八）项", 1, 4)],
+            [c("信息内容"), c("本年收费金额（单位：万元）", 1, 3)],
+            [c("行政事业性收费"), c(v("t2_admin_fee_amount"), 1, 3)],
+        ]
+    head = [c("信息内容"), c("上一年项目数量"), c("本年增/减"), c("处理决定数量")]
+    row = lambda label, key: [c(label), c(v(f"t2_{key}_prev_items")), c(v(f"t2_{key}_change", True)), c(v(f"t2_{key}_decisions"))]  # noqa: E731
+    return [
+        [c("第二十条第（一）项", 1, 4)],
+        [c("信息内容"), c("本年新制作数量"), c("本年新公开数量"), c("对外公开总数量")],
+        [c("规章"), c(v("t2_regulation_new_made")), c(v("t2_regulation_new_published")), c(v("t2_regulation_total_published"))],
+        [c("规范性文件"), c(v("t2_normative_doc_new_made")), c(v("t2_normative_doc_new_published")), c(v("t2_normative_doc_total_published"))],
+        [c("第二十条第（五）项", 1, 4)], head, row("行政许可", "license"), row("其他对外管理服务事项", "other_service"),
+        [c("第二十条第（六）项", 1, 4)], head, row("行政处罚", "penalty"), row("行政强制", "coercion"),
+        [c("第二十条第（八）项", 1, 4)],
+        [c("信息内容"), c("上一年项目数量"), c("本年增/减", 1, 2)],
+        [c("行政事业性收费"), c(v("t2_admin_fee_prev_items")), c(v("t2_admin_fee_change", True), 1, 2)],
+        [c("第二十条第（九）项", 1, 4)],
+        [c("信息内容"), c("采购项目数量"), c("采购总金额", 1, 2)],
+        [c("政府集中采购"), c(v("t2_procurement_items")), c(v("t2_procurement_amount"), 1, 2)],
+    ]
+
+
+GROUPS = [("denied", "（三）不予公开"), ("unable", "（四）无法提供"), ("nohandle", "（五）不予处理"), ("other", "（六）其他处理")]
+
+
+def table3(cells: dict, version: str) -> list[list[Cell]]:
+    cat = load_catalogue()
+    cols = cat.t3_columns
+    values = lambda row: [c(fmt(cells.get(t3_key(row, col)))) for col in cols]  # noqa: E731
+    rows_def = cat.t3_data_rows(version)
+    outcome_rows = [r for r in rows_def if r.group]
+    grid = [
+        [c("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 3, 3), c("申请人情况", 1, 7)],
+        [c("自然人", 2), c("法人或其他组织", 1, 5), c("总计", 2)],
+        [c("商业企业"), c("科研机构"), c("社会公益组织"), c("法律服务机构"), c("其他")],
+        [c("一、本年新收政府信息公开申请数量", 1, 3)] + values("new_received"),
+        [c("二、上年结转政府信息公开申请数量", 1, 3)] + values("carried_over"),
+    ]
+    first = True
+    for group_key in ("outcome", "denied", "unable", "nohandle", "other"):
+        members = [r for r in outcome_rows if r.group == group_key]
+        for i, r in enumerate(members):
+            row: list[Cell] = []
+            if first:
+                row.append(c("三、本年度办理结果", len(outcome_rows) + 1))
+                first = False
+            title = dict(GROUPS).get(group_key)
+            if group_key == "outcome" or (group_key == "other" and version == "v2019"):
+                row.append(c(r.label if group_key == "outcome" else "（六）其他处理", 1, 2))
+            else:
+                if i == 0:
+                    row.append(c(title, len(members)))
+                row.append(c(r.label))
+            grid.append(row + values(r.row))
+    grid.append([c("（七）总计", 1, 2)] + values("total_processed"))
+    grid.append([c("四、结转下年度继续办理", 1, 3)] + values("carried_forward"))
+    return grid
+
+
+def table4(cells: dict) -> list[list[Cell]]:
+    outcomes = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    keys = load_catalogue().t4_keys()
+    return [
+        [c("行政复议", 1, 5), c("行政诉讼", 1, 10)],
+        [c(o, 2) for o in outcomes] + [c("未经复议直接起诉", 1, 5), c("复议后起诉", 1, 5)],
+        [c(o) for o in outcomes * 2],
+        [c(fmt(cells.get(k))) for k in keys],
+    ]
+
+
+def expand(grid: list[list[Cell]]) -> tuple[list[list[str]], list[tuple[int, int, int, int]]]:
+    """Full matrix (covered positions empty) plus spans as (row, col, last_row, last_col)."""
+    taken: dict[tuple[int, int], bool] = {}
+    placed = []
+    width = 0
+    for r, row in enumerate(grid):
+        col = 0
+        for text, rs, cs in row:
+            while taken.get((r, col)):
+                col += 1
+            for dr in range(rs):
+                for dc in range(cs):
+                    taken[(r + dr, col + dc)] = True
+            placed.append((r, col, text, rs, cs))
+            col += cs
+            width = max(width, col)
+    matrix = [["" for _ in range(width)] for _ in grid]
+    spans = []
+    for r, col, text, rs, cs in placed:
+        matrix[r][col] = text
+        if rs > 1 or cs > 1:
+            spans.append((r, col, r + rs - 1, col + cs - 1))
+    return matrix, spans

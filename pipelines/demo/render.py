@@ -1,0 +1,189 @@
+"""Render a synthetic report as a CMS web page, PDF-to-text output, a Word file or a PDF with ruled tables."""
+from __future__ import annotations
+
+import html
+import io
+
+from . import layout
+from .model import Report
+
+SYNTHETIC_NOTE = "示例数据（合成，仅供演示与测试）"
+SECTION_TITLES = {
+    "二": "二、主动公开政府信息情况", "三": "三、收到和处理政府信息公开申请情况",
+    "四": "四、政府信息公开行政复议、行政诉讼情况", "五": "五、存在的主要问题及改进情况", "六": "六、其他需要报告的事项",
+}
+
+
+def title(report: Report) -> str:
+    return f"{report.issuer}{report.year}年政府信息公开工作年度报告"
+
+
+def preamble(report: Report) -> str:
+    basis = "国办公开办函〔2021〕30号" if report.versions["t3"] == "v2021" else "国办公开办函〔2019〕60号"
+    scope = "汇总本地区各级行政机关政府信息公开工作情况，" if report.scope == "gov_aggregate" else ""
+    return (f"本报告根据《中华人民共和国政府信息公开条例》和《{basis}》要求编制，{scope}"
+            f"报告中所列数据统计期限自{report.year}年1月1日起至{report.year}年12月31日止。"
+            f"本报告电子版可在{report.unit.name}人民政府门户网站查阅。")
+
+
+def _tables(report: Report):
+    return (layout.table2(report.cells, report.versions["t2"]), layout.table3(report.cells, report.versions["t3"]),
+            layout.table4(report.cells))
+
+
+def _body_parts(report: Report):
+    """Ordered parts: ('h', text) heading, ('p', text) paragraph, ('t', grid) table."""
+    t2, t3, t4 = _tables(report)
+    parts = [("h", "一、总体情况")] + [("p", p) for p in report.sections["一"]]
+    parts += [("h", SECTION_TITLES["二"]), ("t", t2), ("h", SECTION_TITLES["三"]), ("t", t3),
+              ("h", SECTION_TITLES["四"]), ("t", t4), ("h", SECTION_TITLES["五"])]
+    parts += [("p", p) for p in report.sections["五"]] + [("h", SECTION_TITLES["六"])]
+    parts += [("p", p) for p in report.sections["六"]]
+    return parts
+
+
+# ------------------------------------------------------------------ HTML
+def render_html(report: Report, encoding: str = "utf-8", declare_charset: bool = True) -> bytes:
+    esc = html.escape
+    out = []
+    for kind, value in _body_parts(report):
+        if kind == "h":
+            out.append(f'<p style="text-indent:2em"><strong>{esc(value)}</strong></p>')
+        elif kind == "p":
+            out.append(f'<p style="text-indent:2em">{esc(value)}</p>')
+        else:
+            rows = []
+            for row in value:
+                tds = "".join(
+                    f'<td{f" rowspan={rs}" if rs > 1 else ""}{f" colspan={cs}" if cs > 1 else ""} align="center">{esc(t) or "&nbsp;"}</td>'
+                    for t, rs, cs in row)
+                rows.append(f"<tr>{tds}</tr>")
+            out.append('<table border="1" cellspacing="0" cellpadding="4" width="100%">' + "".join(rows) + "</table>")
+    charset = f'<meta http-equiv="Content-Type" content="text/html; charset={ "gb2312" if encoding == "gbk" else encoding}">' if declare_charset else ""
+    league = report.unit.parent_name
+    page = f"""<!DOCTYPE html><html><head>{charset}<title>{esc(title(report))}_{esc(report.unit.name)}人民政府</title>
+<meta name="PubDate" content="{report.published_at} 09:30"><meta name="ContentSource" content="{esc(report.issuer)}">
+<script>var site = "{esc(report.unit.name)}"; function nav(){{return 0;}}</script></head>
+<body><div class="header"><a href="/">首页</a> | <a href="/zwgk/">政务公开</a> | <a href="/zwfw/">政务服务</a> | <a href="/hdjl/">互动交流</a>
+<div class="crumb">当前位置：首页 &gt; 政府信息公开 &gt; 政府信息公开年报</div></div>
+<div class="sidebar"><ul><li>政府信息公开指南</li><li>政府信息公开制度</li><li>法定主动公开内容</li><li>{esc(league)}政务公开</li></ul></div>
+<div class="article"><h1>{esc(title(report))}</h1><div class="info">发布时间：{report.published_at} 来源：{esc(report.issuer)}</div>
+<p class="synthetic">【{SYNTHETIC_NOTE}】</p><div class="TRS_Editor"><p style="text-indent:2em">{esc(preamble(report))}</p>
+{''.join(out)}<p style="text-align:right">{esc(report.issuer)}</p><p style="text-align:right">{_cn_date(report.published_at)}</p></div></div>
+<div class="footer">主办：{esc(report.unit.name)}人民政府办公室 &nbsp; 网站标识码 1506000000 &nbsp; <script>nav();</script></div></body></html>"""
+    return page.encode("gb18030" if encoding == "gbk" else encoding)
+
+
+def _cn_date(iso: str) -> str:
+    y, m, d = iso.split("-")
+    return f"{y}年{int(m)}月{int(d)}日"
+
+
+# ------------------------------------------------------------------ text (as pdftotext writes it)
+def render_text(report: Report) -> bytes:
+    lines = [title(report), f"（{SYNTHETIC_NOTE}）", preamble(report)]
+    for kind, value in _body_parts(report):
+        if kind in ("h", "p"):
+            lines.append(value)
+        else:
+            for row in value:
+                lines.append("\t".join(t for t, _, _ in row))
+    lines += [report.issuer, _cn_date(report.published_at)]
+    return ("\n\n".join(lines) + "\n").encode("utf-8")
+
+
+# ------------------------------------------------------------------ Word
+def render_docx(report: Report) -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.add_heading(title(report), level=1)
+    document.add_paragraph(f"（{SYNTHETIC_NOTE}）")
+    document.add_paragraph(preamble(report))
+    for kind, value in _body_parts(report):
+        if kind == "h":
+            document.add_paragraph(value).runs[0].bold = True
+        elif kind == "p":
+            document.add_paragraph(value)
+        else:
+            matrix, spans = layout.expand(value)
+            table = document.add_table(rows=len(matrix), cols=len(matrix[0]))
+            table.style = "Table Grid"
+            for r, row in enumerate(matrix):
+                for ci, text in enumerate(row):
+                    if text:
+                        table.cell(r, ci).text = text
+            for r0, c0, r1, c1 in spans:
+                table.cell(r0, c0).merge(table.cell(r1, c1))
+    document.add_paragraph(report.issuer)
+    document.add_paragraph(_cn_date(report.published_at))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+# ------------------------------------------------------------------ PDF
+_FONT = "STSong-Light"
+
+
+def render_pdf(report: Report) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    if _FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(_FONT))
+    body = ParagraphStyle("body", fontName=_FONT, fontSize=11, leading=18, firstLineIndent=22, wordWrap="CJK")
+    head = ParagraphStyle("head", parent=body, firstLineIndent=0, fontSize=12, spaceBefore=6)
+    title_style = ParagraphStyle("title", parent=body, firstLineIndent=0, fontSize=16, leading=24, alignment=1)
+    cell_style = ParagraphStyle("cell", fontName=_FONT, fontSize=7.5, leading=9.5, wordWrap="CJK", alignment=1)
+    story = [Paragraph(html_escape(title(report)), title_style), Paragraph(f"（{SYNTHETIC_NOTE}）", head),
+             Paragraph(html_escape(preamble(report)), body)]
+    width = A4[0] - 36 * mm
+    for kind, value in _body_parts(report):
+        if kind == "h":
+            story.append(Paragraph(html_escape(value), head))
+        elif kind == "p":
+            story.append(Paragraph(html_escape(value), body))
+        else:
+            matrix, spans = layout.expand(value)
+            ncols = len(matrix[0])
+            data = [[Paragraph(html_escape(t), cell_style) if t else "" for t in row] for row in matrix]
+            col_widths = _col_widths(ncols, width)
+            table = Table(data, colWidths=col_widths, repeatRows=0, splitByRow=1)
+            style = [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                     ("FONTNAME", (0, 0), (-1, -1), _FONT)]
+            style += [("SPAN", (c0, r0), (c1, r1)) for r0, c0, r1, c1 in spans]
+            table.setStyle(TableStyle(style))
+            story += [table, Spacer(1, 4 * mm)]
+    story += [Paragraph(html_escape(report.issuer), body), Paragraph(_cn_date(report.published_at), body)]
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=20 * mm,
+                      bottomMargin=20 * mm, title=title(report), author=SYNTHETIC_NOTE,
+                      invariant=1).build(story, onLaterPages=_page_number, onFirstPage=_page_number)
+    return buffer.getvalue()
+
+
+def _page_number(canvas, doc) -> None:
+    canvas.setFont(_FONT, 9)
+    canvas.drawCentredString(doc.pagesize[0] / 2, 12 * 2.83, f"- {doc.page} -")
+
+
+def _col_widths(ncols: int, width: float) -> list[float]:
+    if ncols == 4:
+        return [width * 0.34] + [width * 0.22] * 3
+    if ncols == 10:  # table 3: three label columns then seven values
+        return [width * 0.07, width * 0.12, width * 0.25] + [width * 0.08] * 7
+    return [width / ncols] * ncols
+
+
+def html_escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+RENDERERS = {"html": render_html, "txt": render_text, "docx": render_docx, "pdf": render_pdf}
+EXTENSIONS = {"html": ".html", "txt": ".txt", "docx": ".docx", "pdf": ".pdf"}
