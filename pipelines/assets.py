@@ -1,0 +1,138 @@
+"""Dagster assets: thin wrappers over the report library and the warehouse module."""
+
+import polars as pl
+from dagster import AssetExecutionContext, AssetKey, ConfigurableResource, MaterializeResult, asset
+
+from warehouse import db
+from warehouse.marts import build_marts
+
+from . import ingest
+from .report import PARSER_VERSION
+from .report.quality import carry_checks, copy_checks
+from .report.resolver import divisions
+
+SOURCE_DOCUMENTS = AssetKey("source_documents")
+PARSED_REPORTS = AssetKey("parsed_reports")
+JURISDICTIONS = AssetKey("jurisdictions")
+CORPUS_QUALITY = AssetKey("corpus_quality")
+MARTS = AssetKey("marts")
+PUBLISHED = AssetKey("published_warehouse")
+
+
+class NianbaoSettings(ConfigurableResource):
+    """Where documents come from and where the warehouse lives (defaults: pipelines/settings.py)."""
+
+    inbox_dirs: list[str]
+    store_dir: str
+    warehouse_path: str
+    published_path: str
+    province: str = ""
+
+
+@asset(group_name="ingest")
+def source_documents(context: AssetExecutionContext, settings: NianbaoSettings) -> MaterializeResult:
+    """Every document found in the inbox folders, kept by content hash so nothing received is lost or overwritten."""
+    files = ingest.scan_inbox(settings.inbox_dirs)
+    rows = [ingest.store_document(p, settings.store_dir) for p in files]
+    frame = pl.DataFrame(rows, schema={"sha256": pl.Utf8, "file_name": pl.Utf8, "stored_path": pl.Utf8,
+                                       "size_bytes": pl.Int64, "first_seen_at": pl.Datetime, "synthetic": pl.Boolean})
+    frame = frame.unique("sha256", keep="first", maintain_order=True)
+    with db.connect(settings.warehouse_path) as con:
+        new = con.execute("SELECT sha256 FROM frame ANTI JOIN documents USING (sha256)").pl()
+        fresh = frame.join(new, on="sha256")  # noqa: F841 — used by name in SQL
+        con.execute("INSERT INTO documents SELECT * FROM fresh")
+        total = con.execute("SELECT count(*) FROM documents").fetchone()[0]
+    context.log.info(f"{len(files)} files in the inbox, {len(new)} new documents, {total} kept")
+    return MaterializeResult(metadata={"files_seen": len(files), "new_documents": len(new), "documents_kept": total})
+
+
+@asset(group_name="ingest", deps=[SOURCE_DOCUMENTS])
+def parsed_reports(context: AssetExecutionContext, settings: NianbaoSettings) -> MaterializeResult:
+    """Parses only documents whose content hash or parser version is new (incremental); one bad file never stops the rest."""
+    with db.connect(settings.warehouse_path) as con:
+        todo = con.execute("""
+            SELECT d.sha256, d.file_name, d.stored_path, d.synthetic FROM documents d
+            WHERE d.sha256 NOT IN (SELECT sha256 FROM reports WHERE parser_version = ?)
+              AND d.sha256 NOT IN (SELECT sha256 FROM ingest_errors WHERE parser_version = ?)
+            ORDER BY d.file_name""", [PARSER_VERSION, PARSER_VERSION]).pl().to_dicts()
+    results = []
+    for i, row in enumerate(todo, start=1):
+        try:
+            results.append(ingest.parse_stored(row, settings.province or None))
+        except Exception as exc:  # a parser bug must not stop the other documents
+            results.append({"sha256": row["sha256"], "file": row["file_name"], "status": "error",
+                            "error_code": "internal", "error": f"internal parser error: {type(exc).__name__}: {exc}"})
+        if i % 200 == 0:
+            context.log.info(f"parsed {i}/{len(todo)}")
+    out = ingest.frames(results)
+    with db.connect(settings.warehouse_path) as con:
+        con.execute("BEGIN")
+        shas = pl.DataFrame({"sha256": [r["sha256"] for r in results]}, schema={"sha256": pl.Utf8})  # noqa: F841
+        for table in ("reports", "cells", "checks", "ingest_errors"):
+            con.execute(f"DELETE FROM {table} WHERE sha256 IN (SELECT sha256 FROM shas)")
+            frame = out[table]
+            if table == "checks":
+                frame = frame.filter(pl.col("kind") != "corpus")
+            if not frame.is_empty():
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
+        con.execute("COMMIT")
+    errors = len(out["ingest_errors"])
+    context.log.info(f"parsed {len(results)} documents: {len(results) - errors} reports, {errors} could not be read")
+    return MaterializeResult(metadata={"parsed": len(results), "reports": len(results) - errors, "ingest_errors": errors})
+
+
+@asset(group_name="reference")
+def jurisdictions(settings: NianbaoSettings) -> MaterializeResult:
+    """Official division codes (2024 national table, CC0) that reports resolve to."""
+    frame = pl.DataFrame([{"code": d.code, "name": d.name, "level": d.level, "parent_code": d.parent_code,
+                           "parent_name": d.parent_name, "province_code": d.province_code, "province_name": d.province}
+                          for d in divisions()])
+    with db.connect(settings.warehouse_path) as con:
+        con.execute("BEGIN; DELETE FROM jurisdictions; INSERT INTO jurisdictions SELECT * FROM frame; COMMIT")
+    return MaterializeResult(metadata={"divisions": len(frame)})
+
+
+@asset(group_name="quality", deps=[PARSED_REPORTS])
+def corpus_quality(context: AssetExecutionContext, settings: NianbaoSettings) -> MaterializeResult:
+    """Checks that need the whole corpus: copying (内容雷同) and carry-over between years."""
+    with db.connect(settings.warehouse_path) as con:
+        reports = con.execute("""SELECT sha256, issuer, jurisdiction_code, year, narrative FROM reports
+                                 WHERE jurisdiction_status = 'resolved'""").pl().to_dicts()
+        carry = con.execute("""
+            SELECT r.sha256, r.issuer, r.jurisdiction_code, r.year,
+                   max(value) FILTER (WHERE key = 't3_carried_over__total') AS carried_over,
+                   max(value) FILTER (WHERE key = 't3_carried_forward__total') AS carried_forward,
+                   string_agg(CAST(value AS VARCHAR), ',' ORDER BY key) FILTER (WHERE key LIKE 't3_%' OR key LIKE 't2_%') AS numbers
+            FROM reports r JOIN cells c USING (sha256) WHERE r.jurisdiction_status = 'resolved'
+            GROUP BY ALL""").pl().to_dicts()
+        found = copy_checks(reports) + carry_checks(carry)
+        frame = pl.DataFrame([{"sha256": sha, **{k: f[k] for k in ("code", "status", "severity", "detail")},
+                               "kind": "corpus"} for sha, f in found],
+                             schema={"sha256": pl.Utf8, "code": pl.Utf8, "status": pl.Utf8, "severity": pl.Utf8,
+                                     "detail": pl.Utf8, "kind": pl.Utf8})
+        con.execute("BEGIN; DELETE FROM checks WHERE kind = 'corpus'")
+        if not frame.is_empty():
+            con.execute("INSERT INTO checks BY NAME SELECT * FROM frame")
+        con.execute("COMMIT")
+    context.log.info(f"{len(found)} corpus findings")
+    return MaterializeResult(metadata={"findings": len(found)})
+
+
+@asset(group_name="marts", deps=[PARSED_REPORTS, JURISDICTIONS, CORPUS_QUALITY])
+def marts(settings: NianbaoSettings) -> MaterializeResult:
+    """metrics_jurisdiction_year (one row per jurisdiction × year × report level, with YoY and ranks) and coverage."""
+    with db.connect(settings.warehouse_path) as con:
+        build_marts(con)
+        rows = con.execute("SELECT count(*) FROM metrics_jurisdiction_year").fetchone()[0]
+        con.execute("CHECKPOINT")
+    return MaterializeResult(metadata={"mart_rows": rows})
+
+
+@asset(group_name="publish", deps=[MARTS])
+def published_warehouse(settings: NianbaoSettings) -> MaterializeResult:
+    """The read-only copy the dashboard opens, replaced atomically only after every upstream asset succeeded."""
+    target = db.publish(settings.warehouse_path, settings.published_path)
+    return MaterializeResult(metadata={"path": str(target), "bytes": target.stat().st_size})
+
+
+ALL_ASSETS = [source_documents, parsed_reports, jurisdictions, corpus_quality, marts, published_warehouse]

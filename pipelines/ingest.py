@@ -1,0 +1,110 @@
+"""Between the parser and the warehouse: keep documents by content hash, parse, and shape Polars frames."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from .report import PARSER_VERSION
+from .report.parse import parse_bytes
+from .report.quality import report_checks, split_sections
+
+SKIP_SUFFIXES = {".jsonl", ".json", ".md", ".yaml", ".tmp", ".part"}
+SYNTHETIC_MARK = "示例数据"
+
+
+def scan_inbox(dirs: list[str]) -> list[Path]:
+    files = []
+    for d in dirs:
+        folder = Path(d)
+        if folder.is_dir():
+            files += [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
+                      and p.suffix.lower() not in SKIP_SUFFIXES]
+    return sorted(files)
+
+
+def store_document(path: Path, store_dir: str) -> dict:
+    """Copy the document into the content-addressed store; the same bytes are stored once, never overwritten."""
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    target = Path(store_dir) / sha[:2] / f"{sha}{path.suffix.lower()}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_suffix(target.suffix + ".part")
+        shutil.copyfile(path, temporary)
+        temporary.replace(target)
+    return {"sha256": sha, "file_name": path.name, "stored_path": str(target), "size_bytes": len(data),
+            "first_seen_at": datetime.now().replace(microsecond=0),
+            "synthetic": path.name.startswith("demo-") or SYNTHETIC_MARK.encode() in data[:200000]
+            or SYNTHETIC_MARK.encode("gb18030") in data[:200000]}
+
+
+def parse_stored(row: dict, province: str | None) -> dict:
+    data = Path(row["stored_path"]).read_bytes()
+    result = parse_bytes(data, row["file_name"], province)
+    result["sha256"] = row["sha256"]
+    result["synthetic"] = row["synthetic"]
+    if result["status"] != "error":
+        result["quality"] = report_checks(result)
+    return result
+
+
+def report_level(result: dict) -> str:
+    kind = result.get("issuer_kind")
+    if result.get("scope") == "township" or kind == "township":
+        return "township"
+    if kind in ("government", "government_office"):
+        return "government"
+    return "department"
+
+
+def frames(results: list[dict]) -> dict[str, pl.DataFrame]:
+    reports, cells, checks, errors = [], [], [], []
+    now = datetime.now().replace(microsecond=0)
+    for r in results:
+        sha = r["sha256"]
+        if r["status"] == "error":
+            errors.append({"sha256": sha, "file_name": r["file"], "parser_version": PARSER_VERSION,
+                           "error_code": r["error_code"], "reason": r["error"], "failed_at": now})
+            continue
+        j = r["jurisdiction"]
+        sections = split_sections(r.get("text", ""))
+        reports.append({
+            "sha256": sha, "file_name": r["file"], "format": r["format"], "parser_version": PARSER_VERSION,
+            "status": r["status"], "issuer": r["issuer"], "title": r["title"], "year": r["year"],
+            "year_source": r["year_source"], "published_at": r["published_at"], "published_at_source": r["published_at_source"],
+            "deadline": r["deadline"], "jurisdiction_status": j["status"], "jurisdiction_code": j.get("code"),
+            "jurisdiction_name": j.get("name"), "parent_code": j.get("parent_code"), "parent_name": j.get("parent_name"),
+            "province_code": j.get("province_code"), "province_name": j.get("province"),
+            "issuer_kind": r["issuer_kind"], "department": j.get("department"), "scope": r["scope"],
+            "report_level": report_level(r), "t2_version": r["template"]["t2"], "t3_version": r["template"]["t3"],
+            "t4_version": r["template"]["t4"], "error": r.get("error"), "synthetic": r["synthetic"],
+            "body_text": r.get("text", ""),
+            "narrative": sections.get("一", "") + "\n" + sections.get("五", ""),
+        })
+        for key, value in r["cells"].items():
+            prov = r["provenance"].get(key, {})
+            cells.append({"sha256": sha, "key": key, "value": None if value is None else float(value),
+                          "status": r["cell_status"][key], "source": prov.get("where", ""), "raw": prov.get("raw", ""),
+                          "note": prov.get("note", "")})
+        for c in r["checks"] + r.get("quality", []):
+            checks.append({"sha256": sha, "code": c["code"], "kind": c.get("kind", "identity"), "status": c["status"],
+                           "severity": c.get("severity", "info"), "detail": c["detail"]})
+    schema_reports = {"published_at": pl.Date, "deadline": pl.Date, "year": pl.Int32}
+    report_frame = pl.DataFrame(reports, infer_schema_length=None)
+    if not report_frame.is_empty():
+        report_frame = report_frame.with_columns(
+            [pl.col(c).cast(pl.Utf8).str.to_date(strict=False) if c != "year" else pl.col(c).cast(pl.Int32)
+             for c in schema_reports])
+    return {
+        "reports": report_frame,
+        "cells": pl.DataFrame(cells, schema={"sha256": pl.Utf8, "key": pl.Utf8, "value": pl.Float64, "status": pl.Utf8,
+                                             "source": pl.Utf8, "raw": pl.Utf8, "note": pl.Utf8}),
+        "checks": pl.DataFrame(checks, schema={"sha256": pl.Utf8, "code": pl.Utf8, "kind": pl.Utf8, "status": pl.Utf8,
+                                               "severity": pl.Utf8, "detail": pl.Utf8}),
+        "ingest_errors": pl.DataFrame(errors, schema={"sha256": pl.Utf8, "file_name": pl.Utf8, "parser_version": pl.Utf8,
+                                                      "error_code": pl.Utf8, "reason": pl.Utf8, "failed_at": pl.Datetime}),
+    }

@@ -1,0 +1,154 @@
+"""Report quality audit (spec §6.4, §7): text vs tables, timeliness, completeness, copying, across years.
+
+Per-report checks need only one parse result; corpus checks (copying, carry-over) need all reports.
+Every finding carries its evidence (the sentence, the numbers or the matching passages).
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from .normalize import nfkc
+
+SECTION_HEADINGS = ["一", "二", "三", "四", "五", "六"]
+_HEADING = re.compile(r"^\s*([一二三四五六七])\s*[、.．]\s*(总体情况|主动公开|收到和处理|政府信息公开行政复议|因政府信息公开|存在的主要问题|政府信息公开工作存在|存在问题|其他需要报告|其他应说明)")
+_RECEIVED = re.compile(r"(?:共|全年|本年度?)?(?:收到|受理|接到|新收)[^。；，,]{0,16}?(?:政府信息公开|依申请公开)?申请(?:共计|共)?\s*(\d+)\s*件")
+_NONE_RECEIVED = re.compile(r"未(?:收到|接到|受理)(?:和处理)?[^。；]{0,10}(?:政府信息公开|依申请公开)?申请")
+_ITEMS = re.compile(r"([一二三四五六七八九十])项内容")
+CN_NUM = {c: i for i, c in enumerate("零一二三四五六七八九十")}
+
+
+def split_sections(text: str) -> dict[str, str]:
+    sections: dict[str, list[str]] = defaultdict(list)
+    current = "preamble"
+    for line in text.splitlines():
+        m = _HEADING.match(nfkc(line).replace("(", "（"))
+        if m and m.group(1) in SECTION_HEADINGS and m.group(1) not in sections:
+            current = m.group(1)
+        sections[current].append(line)
+    return {k: "\n".join(v) for k, v in sections.items()}
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"[。；\n]", nfkc(text)) if len(s.strip()) >= 6]
+
+
+def finding(code: str, status: str, severity: str, detail: str) -> dict:
+    return {"code": code, "kind": "quality", "status": status, "severity": severity, "detail": detail}
+
+
+def report_checks(result: dict) -> list[dict]:
+    text = result.get("text", "")
+    cells = result.get("cells", {})
+    sections = split_sections(text)
+    out = []
+    new = cells.get("t3_new_received__total")
+    carried = cells.get("t3_carried_over__total") or 0
+    # W9: numbers of requests stated in the narrative
+    for sentence in _sentences(sections.get("一", "")):
+        m = _RECEIVED.search(sentence)
+        if m and new is not None:
+            stated = int(m.group(1))
+            ok = stated in (new, new + carried)
+            out.append(finding("QC_TEXT_TABLE", "pass" if ok else "fail", "info" if ok else "warn",
+                               f"正文“{sentence[:80]}”称 {stated} 件；表三新收 {int(new)} 件" + ("" if ok else "，不一致")))
+            break
+    # W10: a section that denies what table 3 shows
+    if new:
+        for key in ("六", "一"):
+            for sentence in _sentences(sections.get(key, "")):
+                if _NONE_RECEIVED.search(sentence):
+                    out.append(finding("QC_CONTRADICTION", "fail", "warn",
+                                       f"第{key}部分“{sentence[:80]}”与表三新收 {int(new)} 件矛盾"))
+                    break
+    # W11: preamble's count of sections vs the sections present
+    present = [h for h in SECTION_HEADINGS if h in sections]
+    m = _ITEMS.search(nfkc(sections.get("preamble", "")))
+    if m:
+        stated = CN_NUM.get(m.group(1), 0)
+        ok = stated == len(present)
+        sentence = next((s for s in _sentences(sections.get("preamble", "")) if m.group(0) in s), m.group(0))
+        out.append(finding("QC_SECTION_COUNT", "pass" if ok else "fail", "info" if ok else "warn",
+                           f"前言“{sentence[:80]}”称{m.group(1)}项，正文有 {len(present)} 个部分"))
+    missing = [h for h in SECTION_HEADINGS if h not in sections]
+    out.append(finding("QC_SECTIONS", "fail" if missing else "pass", "warn" if missing else "info",
+                       "缺少部分：" + "、".join(missing) if missing else "六个部分齐全"))
+    # W7: no rule-making power below the prefecture level
+    level = (result.get("jurisdiction") or {}).get("level")
+    reg = [cells.get(k) for k in ("t2_regulation_issued", "t2_regulation_in_force", "t2_regulation_new_made",
+                                  "t2_regulation_total_published")]
+    if level == "county" and any(v for v in reg if v):
+        out.append(finding("QC_REGULATION", "fail", "warn", f"县级/部门/苏木报告填报了规章数 {[v for v in reg if v]}（无规章制定权）"))
+    # timeliness
+    published, deadline = result.get("published_at"), result.get("deadline")
+    if published and deadline:
+        late = published > deadline
+        out.append(finding("QC_LATE", "fail" if late else "pass", "warn" if late else "info",
+                           f"发布 {published}，期限 {deadline}" + ("，逾期" if late else "")))
+    return out
+
+
+# ------------------------------------------------------------------ corpus-level checks
+def _fingerprints(text: str) -> set[int]:
+    return {hash(re.sub(r"\d+", "#", s)) for s in _sentences(text) if len(s) >= 12}
+
+
+def copy_checks(reports: list[dict], boilerplate_share: float = 0.02, threshold: float = 0.6) -> list[tuple[str, dict]]:
+    """内容雷同: share of a report's own sentences (sections 一 and 五) found in another report.
+
+    Sentences that appear in more than `boilerplate_share` of all reports are template boilerplate and ignored.
+    Candidates come from an inverted index of sentence fingerprints, so the cost grows with the number of
+    shared sentences, not with the square of the corpus.
+    """
+    prints = {r["sha256"]: _fingerprints(r["narrative"]) for r in reports}
+    postings: dict[int, list[str]] = defaultdict(list)
+    for sha, fps in prints.items():
+        for fp in fps:
+            postings[fp].append(sha)
+    limit = max(3, int(boilerplate_share * len(reports)))
+    common = {fp for fp, shas in postings.items() if len(shas) > limit}
+    by_sha = {r["sha256"]: r for r in reports}
+    out = []
+    for r in reports:
+        own = prints[r["sha256"]] - common
+        if len(own) < 2:
+            continue
+        overlap: dict[str, int] = defaultdict(int)
+        for fp in own:
+            for other in postings[fp]:
+                if other != r["sha256"]:
+                    overlap[other] += 1
+        best = max(overlap.items(), key=lambda kv: kv[1], default=None)
+        if not best or best[1] / len(own) < threshold:
+            continue
+        other = by_sha[best[0]]
+        same_body = other["jurisdiction_code"] == r["jurisdiction_code"] and other.get("issuer") == r.get("issuer")
+        if same_body and other["year"] is not None and r["year"] is not None and other["year"] < r["year"]:
+            code = "QC_COPY_PREV"
+        elif not same_body and other["year"] == r["year"]:
+            code = "QC_COPY_PEER"
+        else:
+            continue
+        shared = [s for s in _sentences(r["narrative"]) if hash(re.sub(r"\d+", "#", s)) in (own & prints[best[0]])][:2]
+        out.append((r["sha256"], finding(code, "fail", "warn",
+                   f"{best[1]}/{len(own)} 句与 {other['issuer']} {other['year']} 年报告相同，例：“{shared[0][:60] if shared else ''}”")))
+    return out
+
+
+def carry_checks(rows: list[dict]) -> list[tuple[str, dict]]:
+    """W1: carried over this year = carried forward last year (same body); all numbers identical to last year."""
+    out = []
+    by_body = defaultdict(dict)
+    for r in rows:
+        by_body[(r["jurisdiction_code"], r["issuer"])][r["year"]] = r
+    for body, years in by_body.items():
+        for year, r in years.items():
+            prev = years.get(year - 1) if year else None
+            if not prev:
+                continue
+            if r["carried_over"] is not None and prev["carried_forward"] is not None and r["carried_over"] != prev["carried_forward"]:
+                out.append((r["sha256"], finding("QC_CARRY", "fail", "warn",
+                            f"上年结转 {int(r['carried_over'])} ≠ 上一年报告结转下年度 {int(prev['carried_forward'])}")))
+            if r["numbers"] and r["numbers"] == prev["numbers"]:
+                out.append((r["sha256"], finding("QC_SAME_NUMBERS", "fail", "warn", "表格数字与上一年报告完全相同")))
+    return out

@@ -1,0 +1,41 @@
+"""DuckDB connections and the idempotent writes the pipeline uses."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+SCHEMA = Path(__file__).with_name("sql") / "schema.sql"
+
+
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    if not read_only:
+        con.execute(SCHEMA.read_text(encoding="utf-8"))
+    return con
+
+
+def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, key: str = "sha256") -> None:
+    """Delete the rows of the documents in `frame`, then insert `frame` (DuckDB reads the Arrow data directly)."""
+    if frame.is_empty():
+        return
+    keys = frame.select(pl.col(key).unique())  # noqa: F841 — referenced by name in SQL below
+    con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM keys)")
+    columns = ", ".join(frame.columns)
+    con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM frame")
+
+
+def publish(source: str | Path, target: str | Path) -> Path:
+    """Atomically replace the read-only copy the dashboard opens. A failed run never reaches this point."""
+    source, target = Path(source), Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(f".tmp-{os.getpid()}")
+    shutil.copy2(source, temporary)
+    os.replace(temporary, target)
+    return target

@@ -1,0 +1,88 @@
+"""Build the marts from the field catalogue: one row per jurisdiction × year × report level.
+
+Rule for two documents of the same jurisdiction-year-level (both are kept in `reports`; the mart picks one):
+parse status ok first, then fewer failing identity checks, then the later publication date, then the hash.
+"""
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+from .catalogue import load_catalogue
+
+_KEY = re.compile(r"\b(t[234]_[a-z_]+)\b")
+YOY_METRICS = ["permits", "penalties", "requests_new", "duplicate_share", "disclosure_rate", "review_correction_rate"]
+RANK_METRICS = ["permits", "penalties", "requests_new", "duplicate_share"]
+
+
+def _metric_sql(metric: dict, defined: dict[str, str]) -> str:
+    if metric.get("unit") == "share":
+        numerator = defined[metric["numerator"]] if "numerator" in metric else _expr(metric["numerator_expr"])
+        denominator = defined[metric["denominator"]]
+        return f"CASE WHEN ({denominator}) > 0 THEN ({numerator}) / ({denominator}) END"
+    return _expr(metric["expr"])
+
+
+def _expr(expr: str) -> str:
+    cat = load_catalogue()
+    for key in _KEY.findall(expr):
+        if key not in cat.cells:
+            raise ValueError(f"catalogue metric uses unknown cell {key}")
+    return _KEY.sub(lambda m: f"w.{m.group(1)}", expr)
+
+
+def build_marts(con: duckdb.DuckDBPyConnection) -> None:
+    cat = load_catalogue()
+    keys = sorted({k for m in cat.metrics for field in ("expr", "numerator_expr") if field in m for k in _KEY.findall(m[field])})
+    pivot = ",\n".join(f"max(value) FILTER (WHERE key = '{k}') AS {k}" for k in keys)
+    con.execute(f"""CREATE OR REPLACE TABLE report_wide AS
+        SELECT sha256, {pivot} FROM cells GROUP BY sha256""")
+    defined: dict[str, str] = {}
+    selects = []
+    for metric in cat.metrics:
+        sql = _metric_sql(metric, defined)
+        defined[metric["key"]] = f"({sql})"
+        selects.append(f"{sql} AS {metric['key']}")
+    fee = "CASE WHEN r.t2_version = 'v2021' THEN {0} END"
+    selects = [s if not s.endswith(" AS admin_fees_wan") else fee.format(s[: -len(" AS admin_fees_wan")]) + " AS admin_fees_wan" for s in selects]
+    con.execute(f"""CREATE OR REPLACE TABLE report_metrics AS
+        SELECT r.sha256, r.jurisdiction_code, r.year, r.report_level, r.t2_version, r.t3_version, r.status, r.published_at,
+               (SELECT count(*) FROM checks c WHERE c.sha256 = r.sha256 AND c.kind = 'identity' AND c.status = 'fail') AS failing_identities,
+               {", ".join(selects)}
+        FROM reports r JOIN report_wide w USING (sha256)
+        WHERE r.jurisdiction_status = 'resolved' AND r.year IS NOT NULL""")
+    yoy = ",\n".join(
+        f"{m} - lag({m}) OVER (PARTITION BY jurisdiction_code, report_level ORDER BY year) AS {m}_change" for m in YOY_METRICS)
+    ranks = ",\n".join(
+        f"CASE WHEN {m} IS NOT NULL THEN rank() OVER (PARTITION BY parent_code, year, report_level, {m} IS NULL ORDER BY {m} DESC) END AS {m}_rank_parent,\n"
+        f"CASE WHEN {m} IS NOT NULL THEN rank() OVER (PARTITION BY province_code, year, report_level, {m} IS NULL ORDER BY {m} DESC) END AS {m}_rank_province"
+        for m in RANK_METRICS)
+    con.execute(f"""CREATE OR REPLACE TABLE metrics_jurisdiction_year AS
+        WITH chosen AS (
+            SELECT *, count(*) OVER (PARTITION BY jurisdiction_code, year, report_level) AS documents_for_year
+            FROM report_metrics
+            QUALIFY row_number() OVER (PARTITION BY jurisdiction_code, year, report_level
+                ORDER BY (status = 'ok') DESC, failing_identities, published_at DESC NULLS LAST, sha256) = 1)
+        SELECT j.name AS jurisdiction_name, j.parent_code, j.parent_name, j.province_code, j.province_name,
+               j.level AS jurisdiction_level, d.synthetic, c.*,
+               c.t3_version IS DISTINCT FROM lag(c.t3_version) OVER (PARTITION BY c.jurisdiction_code, c.report_level ORDER BY c.year) AND lag(c.t3_version) OVER (PARTITION BY c.jurisdiction_code, c.report_level ORDER BY c.year) IS NOT NULL AS template_changed,
+               {yoy},
+               {ranks}
+        FROM chosen c
+        JOIN jurisdictions j ON j.code = c.jurisdiction_code
+        JOIN documents d ON d.sha256 = c.sha256
+        ORDER BY c.jurisdiction_code, c.year, c.report_level""")
+    con.execute("""CREATE OR REPLACE TABLE coverage AS
+        WITH years AS (SELECT DISTINCT year FROM reports WHERE year IS NOT NULL),
+             units AS (SELECT code, name, parent_code, parent_name, province_code FROM jurisdictions
+                       WHERE level = 'county' AND province_code IN (SELECT DISTINCT province_code FROM reports
+                                                                    WHERE jurisdiction_status = 'resolved'))
+        SELECT u.code AS jurisdiction_code, u.name AS jurisdiction_name, u.parent_code, u.parent_name, u.province_code, y.year,
+               CASE WHEN m.sha256 IS NULL THEN 'missing'
+                    WHEN m.published_at > r.deadline THEN 'late' ELSE 'reported' END AS state,
+               m.sha256, m.published_at, r.deadline
+        FROM units u CROSS JOIN years y
+        LEFT JOIN metrics_jurisdiction_year m ON m.jurisdiction_code = u.code AND m.year = y.year AND m.report_level = 'government'
+        LEFT JOIN reports r ON r.sha256 = m.sha256
+        ORDER BY u.code, y.year""")
