@@ -1,7 +1,7 @@
 """Build the marts from the field catalogue: one row per jurisdiction × year × report level.
 
 Rule for two documents of the same jurisdiction-year-level (both are kept in `reports`; the mart picks one):
-parse status ok first, then fewer failing identity checks, then the later publication date, then the hash.
+a real report before a synthetic one, then parse status ok, then fewer failing identity checks, then the later publication date, then the hash.
 """
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def build_marts(con: duckdb.DuckDBPyConnection) -> None:
     fee = "CASE WHEN r.t2_version = 'v2021' THEN {0} END"
     selects = [s if not s.endswith(" AS admin_fees_wan") else fee.format(s[: -len(" AS admin_fees_wan")]) + " AS admin_fees_wan" for s in selects]
     con.execute(f"""CREATE OR REPLACE TABLE report_metrics AS
-        SELECT r.sha256, r.jurisdiction_code, r.year, r.report_level, r.t2_version, r.t3_version, r.status, r.published_at,
+        SELECT r.sha256, r.jurisdiction_code, r.year, r.report_level, r.synthetic AS is_synthetic, r.t2_version, r.t3_version, r.status, r.published_at,
                (SELECT count(*) FROM checks c WHERE c.sha256 = r.sha256 AND c.kind = 'identity' AND c.status = 'fail') AS failing_identities,
                {", ".join(selects)}
         FROM reports r JOIN report_wide w USING (sha256)
@@ -63,7 +63,7 @@ def build_marts(con: duckdb.DuckDBPyConnection) -> None:
             SELECT *, count(*) OVER (PARTITION BY jurisdiction_code, year, report_level) AS documents_for_year
             FROM report_metrics
             QUALIFY row_number() OVER (PARTITION BY jurisdiction_code, year, report_level
-                ORDER BY (status = 'ok') DESC, failing_identities, published_at DESC NULLS LAST, sha256) = 1)
+                ORDER BY is_synthetic, (status = 'ok') DESC, failing_identities, published_at DESC NULLS LAST, sha256) = 1)
         SELECT j.name AS jurisdiction_name, j.parent_code, j.parent_name, j.province_code, j.province_name,
                j.level AS jurisdiction_level, d.synthetic, c.*,
                c.t3_version IS DISTINCT FROM lag(c.t3_version) OVER (PARTITION BY c.jurisdiction_code, c.report_level ORDER BY c.year) AND lag(c.t3_version) OVER (PARTITION BY c.jurisdiction_code, c.report_level ORDER BY c.year) IS NOT NULL AS template_changed,

@@ -33,6 +33,7 @@ def build_reports(seed: int, count: int) -> list[Report]:
         if u.parent_code == REVIEW_LEAGUE:
             profiles[u.code]["review_trend"] = 0.09
     missing = {(counties[i].code, 2023) for i in rng.sample(range(len(counties)), 2)}
+    missing.add(("150623", 2022))  # the real seed report (鄂托克前旗 2022) stands for this jurisdiction-year
     reports: list[Report] = []
     previous: dict[str, Report] = {}
     carried: dict[str, list[int]] = {}

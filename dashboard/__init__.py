@@ -1,0 +1,1 @@
+"""Streamlit dashboard. Reads only the published warehouse copy through warehouse.queries."""

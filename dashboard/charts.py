@@ -1,0 +1,77 @@
+"""Every Altair chart of the dashboard, with one shared theme."""
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+PALETTE = ["#1f5fa8", "#d9822b", "#3a9d5d", "#c23b3b", "#7a5ba6", "#8c6d31", "#4c9fb8", "#b3b3b3"]
+
+
+@alt.theme.register("nianbao", enable=True)
+def nianbao_theme() -> alt.theme.ThemeConfig:
+    return {"config": {"font": FONT, "range": {"category": PALETTE},
+                       "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelFont": FONT, "titleFont": FONT},
+                       "legend": {"labelFont": FONT, "titleFont": FONT}, "title": {"font": FONT, "fontSize": 14},
+                       "view": {"stroke": None}}}
+
+
+def ranking(df: pl.DataFrame, metric: str, label: str, percent: bool = False) -> alt.Chart:
+    fmt = ".1%" if percent else ",.0f"
+    return alt.Chart(df.filter(pl.col(metric).is_not_null())).mark_bar(color=PALETTE[0]).encode(
+        x=alt.X(f"{metric}:Q", title=label, axis=alt.Axis(format=fmt)),
+        y=alt.Y("jurisdiction_name:N", sort="-x", title=None),
+        tooltip=[alt.Tooltip("jurisdiction_name:N", title="地区"), alt.Tooltip(f"{metric}:Q", title=label, format=fmt)],
+    ).properties(height=alt.Step(16))
+
+
+def banded(df: pl.DataFrame, metric: str, label: str, bands: int = 6) -> alt.Chart:
+    return alt.Chart(df.filter(pl.col(metric).is_not_null())).mark_bar(color=PALETTE[1]).encode(
+        x=alt.X(f"{metric}:Q", bin=alt.Bin(maxbins=bands), title=label),
+        y=alt.Y("count():Q", title="地区数"),
+        tooltip=[alt.Tooltip("count():Q", title="地区数")],
+    ).properties(height=220)
+
+
+def grouped_bars(df: pl.DataFrame, metric: str, label: str) -> alt.Chart:
+    return alt.Chart(df).mark_bar().encode(
+        x=alt.X("jurisdiction_name:N", title=None),
+        xOffset="year:N",
+        y=alt.Y(f"{metric}:Q", title=label),
+        color=alt.Color("year:N", title="年度"),
+        tooltip=["jurisdiction_name:N", "year:N", alt.Tooltip(f"{metric}:Q", title=label)],
+    ).properties(height=300)
+
+
+def trend(df: pl.DataFrame, metric: str, label: str) -> alt.Chart:
+    return alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("year:O", title="年度"),
+        y=alt.Y(f"{metric}:Q", title=label),
+        color=alt.Color("jurisdiction_name:N", title="地区"),
+        tooltip=["jurisdiction_name:N", "year:O", alt.Tooltip(f"{metric}:Q", title=label)],
+    ).properties(height=300)
+
+
+def stacked_share(df: pl.DataFrame, category: str, value: str, group: str, title: str) -> alt.Chart:
+    return alt.Chart(df).mark_bar().encode(
+        y=alt.Y(f"{group}:N", title=None),
+        x=alt.X(f"{value}:Q", stack="normalize", title=title, axis=alt.Axis(format="%")),
+        color=alt.Color(f"{category}:N", title="办理结果"),
+        tooltip=[f"{group}:N", f"{category}:N", alt.Tooltip(f"{value}:Q", title="件数")],
+    ).properties(height=alt.Step(16))
+
+
+def donut(df: pl.DataFrame, category: str, value: str) -> alt.Chart:
+    return alt.Chart(df).mark_arc(innerRadius=60).encode(
+        theta=alt.Theta(f"{value}:Q"), color=alt.Color(f"{category}:N", title="申请人"),
+        tooltip=[f"{category}:N", alt.Tooltip(f"{value}:Q", title="件数")],
+    ).properties(height=260)
+
+
+def coverage_matrix(df: pl.DataFrame) -> alt.Chart:
+    colors = alt.Scale(domain=["reported", "late", "missing"], range=["#3a9d5d", "#d9822b", "#c23b3b"])
+    return alt.Chart(df).mark_rect().encode(
+        x=alt.X("year:O", title="年度"), y=alt.Y("jurisdiction_name:N", title=None),
+        color=alt.Color("state:N", scale=colors, title="状态"),
+        tooltip=["jurisdiction_name:N", "year:O", "state:N", "published_at:T", "deadline:T"],
+    ).properties(height=alt.Step(12))

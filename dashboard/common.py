@@ -1,0 +1,62 @@
+"""Shared page scaffolding: the cached connection, filters, labels from the catalogue, the empty state."""
+from __future__ import annotations
+
+import streamlit as st
+
+from warehouse import queries
+from warehouse.catalogue import load_catalogue
+
+SYNTHETIC_BADGE = "示例数据"
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(path: str, mtime: float):
+    return queries.open_published(path)
+
+
+def connection():
+    """The published warehouse, reopened when the pipeline publishes a new copy (its mtime changes)."""
+    path = queries.published_path()
+    con = _connection(str(path), path.stat().st_mtime if path.exists() else 0.0)
+    if con is None:
+        st.info("仓库尚未生成。请先运行主任务：`./run.sh`（或 `nianbao run`），完成后刷新本页。")
+        st.stop()
+    return con
+
+
+def label(key: str) -> str:
+    return load_catalogue().label(key)
+
+
+def help_text(key: str) -> str:
+    return load_catalogue().glossary(key)
+
+
+def region_filters(con, key_prefix: str, with_year: bool = True):
+    """Province → 盟/市 → year pickers; returns (province_code, parent_code or None, year)."""
+    provinces = queries.provinces(con)
+    names = dict(zip(provinces["province_code"], provinces["province_name"]))
+    cols = st.columns(3)
+    province = cols[0].selectbox("省份", list(names), format_func=names.get, key=f"{key_prefix}_province")
+    leagues = queries.leagues(con, province)
+    league_names = {"": "全部盟/市", **dict(zip(leagues["parent_code"], leagues["parent_name"]))}
+    parent = cols[1].selectbox("盟/市", list(league_names), format_func=league_names.get, key=f"{key_prefix}_league")
+    year = None
+    if with_year:
+        years = queries.years(con)
+        year = cols[2].selectbox("年度", years[::-1], key=f"{key_prefix}_year")
+    return province, parent or None, year
+
+
+def synthetic_notice(df) -> None:
+    if "synthetic" in df.columns and df["synthetic"].any():
+        st.caption(f"⚠️ 含{SYNTHETIC_BADGE}：标注“{SYNTHETIC_BADGE}”的记录为合成演示数据，不是真实报告。")
+
+
+def mark_synthetic(df, column: str = "jurisdiction_name"):
+    import polars as pl
+
+    if "synthetic" not in df.columns or column not in df.columns:
+        return df
+    return df.with_columns(pl.when(pl.col("synthetic")).then(pl.col(column) + f"（{SYNTHETIC_BADGE}）")
+                           .otherwise(pl.col(column)).alias(column))

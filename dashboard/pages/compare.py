@@ -1,0 +1,59 @@
+import _bootstrap  # noqa: F401
+import io
+
+import polars as pl
+import streamlit as st
+
+from dashboard import charts, common
+from warehouse import queries
+
+st.title("对比")
+con = common.connection()
+province, parent, _ = common.region_filters(con, "compare", with_year=False)
+pool = queries.metrics(con, province, parent)
+if pool.is_empty():
+    st.info("所选范围没有报告。")
+    st.stop()
+units = pool.select("jurisdiction_code", "jurisdiction_name").unique().sort("jurisdiction_code")
+names = dict(zip(units["jurisdiction_code"], units["jurisdiction_name"]))
+mode = st.radio("选择方式", ["全部", "同类（旗/县/市辖区/县级市）", "手动选择"], horizontal=True, key="compare_mode")
+if mode == "手动选择":
+    codes = st.multiselect("地区", list(names), default=list(names)[:4], format_func=names.get, key="compare_units")
+elif mode.startswith("同类"):
+    kinds = {"旗": "旗", "县": "县", "区": "市辖区", "市": "县级市"}
+    kind = st.selectbox("类型", list(kinds), format_func=kinds.get, key="compare_kind")
+    codes = [c for c, n in names.items() if n.endswith(kind)]
+else:
+    codes = list(names)
+metric_keys = ["permits", "penalties", "coercion", "requests_new", "duplicate_share", "disclosure_rate",
+               "review_total", "review_correction_rate", "litigation_total"]
+metric = st.selectbox("指标", metric_keys, format_func=common.label, key="compare_metric", help="口径见指标说明")
+st.caption(common.help_text(metric))
+all_years = sorted(pool["year"].unique().to_list())
+chosen_years = st.multiselect("年度", all_years, default=all_years[-3:], key="compare_years")
+minimum = st.number_input(f"仅显示 {common.label(metric)} ≥", value=0.0, step=0.01 if metric.endswith(("share", "rate")) else 1.0,
+                          key="compare_min", help="例如 重复申请占比 ≥ 0.1 表示 10% 以上")
+data = pool.filter(pl.col("jurisdiction_code").is_in(codes) & pl.col("year").is_in(chosen_years))
+if minimum:
+    data = data.filter(pl.col(metric) >= minimum)
+data = common.mark_synthetic(data)
+common.synthetic_notice(data)
+if data.is_empty():
+    st.info("没有满足条件的地区。")
+    st.stop()
+st.altair_chart(charts.grouped_bars(data, metric, common.label(metric)), width="stretch")
+st.altair_chart(charts.trend(data, metric, common.label(metric)), width="stretch")
+table = data.select("jurisdiction_code", "jurisdiction_name", "year", "t3_version", metric).sort("jurisdiction_code", "year")
+st.dataframe(table, width="stretch", hide_index=True)
+
+
+def excel_bytes(df: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    df.write_excel(buffer)
+    return buffer.getvalue()
+
+
+c1, c2, c3 = st.columns(3)
+c1.download_button("下载 CSV", table.write_csv().encode("utf-8-sig"), "nianbao-compare.csv", "text/csv")
+c2.download_button("下载 Excel", excel_bytes(table), "nianbao-compare.xlsx")
+c3.download_button("导出全部地区×全部年度", queries.all_metrics(con).write_csv().encode("utf-8-sig"), "nianbao-all.csv", "text/csv")

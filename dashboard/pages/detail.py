@@ -1,0 +1,37 @@
+import _bootstrap  # noqa: F401
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from dashboard import common
+from warehouse import queries
+from warehouse.catalogue import load_catalogue
+
+st.title("报告详情")
+con = common.connection()
+search = st.text_input("查找报告（发布机关或地区）", key="detail_search")
+reports = queries.report_list(con, search)
+if reports.is_empty():
+    st.info("没有匹配的报告。")
+    st.stop()
+options = dict(zip(reports["sha256"], [f"{r['issuer'] or '?'} · {r['year']}年 · {r['format']}" + ("（示例数据）" if r["synthetic"] else "")
+                                      for r in reports.to_dicts()]))
+sha = st.selectbox("报告", list(options), format_func=options.get, key="detail_report")
+report = queries.report(con, sha)
+st.text(f"{report['title'] or report['issuer']}")
+st.caption(f"地区：{report['jurisdiction_name'] or '未识别'} · 类型：{report['issuer_kind']} · 范围：{report['scope']} · "
+           f"模板：表二 {report['t2_version']} / 表三 {report['t3_version']} · 发布：{report['published_at'] or '未知'}")
+if report["synthetic"]:
+    st.warning("示例数据：此报告为合成演示数据，不是真实报告。")
+cat = load_catalogue()
+cells = queries.report_cells(con, sha).with_columns(
+    pl.col("key").replace_strict({k: c.label for k, c in cat.cells.items()}, default=None).alias("label"))
+tabs = st.tabs(["表二 主动公开", "表三 依申请公开", "表四 复议诉讼", "检查结果"])
+for tab, prefix in zip(tabs[:3], ["t2_", "t3_", "t4_"]):
+    tab.dataframe(cells.filter(pl.col("key").str.starts_with(prefix)).select("label", "value", "status", "source", "raw", "note"),
+                  hide_index=True, width="stretch")
+tabs[3].dataframe(queries.report_checks(con, sha), hide_index=True, width="stretch")
+document = queries.stored_document(con, sha)
+if document and Path(document["stored_path"]).exists():
+    st.download_button("下载原始文件", Path(document["stored_path"]).read_bytes(), document["file_name"])

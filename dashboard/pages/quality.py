@@ -1,0 +1,32 @@
+import _bootstrap  # noqa: F401
+import streamlit as st
+
+from dashboard import charts, common
+from warehouse import queries
+
+st.title("数据质量")
+con = common.connection()
+province, parent, _ = common.region_filters(con, "quality", with_year=False)
+st.subheader("报告覆盖（地区 × 年度：已报 / 逾期 / 缺失）")
+cover = queries.coverage(con, province, parent)
+if cover.is_empty():
+    st.info("没有覆盖数据。")
+else:
+    st.altair_chart(charts.coverage_matrix(cover), width="stretch")
+st.subheader("报告评分（可排序）")
+scores = queries.quality_scores(con)
+common.synthetic_notice(scores)
+st.dataframe(scores.drop("sha256"), hide_index=True, width="stretch")
+st.subheader("勾稽关系不成立的报告")
+st.dataframe(queries.failing_checks(con, "identity").drop("sha256"), hide_index=True, width="stretch")
+st.subheader("质量问题（正文与表格、内容雷同、逾期等）")
+quality = queries.failing_checks(con, "quality").vstack(queries.failing_checks(con, "corpus"))
+st.dataframe(quality.drop("sha256"), hide_index=True, width="stretch")
+st.subheader("模板版本与年度不符")
+st.dataframe(queries.version_mismatches(con), hide_index=True, width="stretch")
+st.subheader("无法解析的文件")
+errors = queries.ingest_errors(con)
+if errors.is_empty():
+    st.success("所有文件均已解析。")
+else:
+    st.dataframe(errors, hide_index=True, width="stretch")

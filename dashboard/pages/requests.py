@@ -1,0 +1,32 @@
+import _bootstrap  # noqa: F401
+import polars as pl
+import streamlit as st
+
+from dashboard import charts, common
+from warehouse import queries
+from warehouse.catalogue import load_catalogue
+
+st.title("依申请公开")
+con = common.connection()
+province, parent, year = common.region_filters(con, "requests")
+mix = queries.outcome_mix(con, province, parent, year)
+if mix.is_empty():
+    st.info("所选范围和年度没有报告。")
+    st.stop()
+outcomes = ["granted", "partial", "denied", "unable", "not_processed", "other_handling"]
+long = mix.unpivot(index="jurisdiction_name", on=outcomes, variable_name="outcome", value_name="count").with_columns(
+    pl.col("outcome").replace_strict({k: common.label(k) for k in outcomes}))
+st.subheader("办理结果构成")
+st.altair_chart(charts.stacked_share(long, "outcome", "count", "jurisdiction_name", "占办理总计的比例"), width="stretch")
+left, right = st.columns(2)
+applicants = queries.applicant_mix(con, province, parent, year)
+labels = {f"t3_new_received__{c['col']}": c["label"] for c in load_catalogue().raw["t3"]["columns"]}
+applicants = applicants.with_columns(pl.col("key").replace_strict(labels, default=None).alias("applicant"))
+left.subheader("申请人构成（新收）")
+left.altair_chart(charts.donut(applicants, "applicant", "requests"), width="stretch")
+right.subheader("重复申请与大量反复申请")
+right.caption(common.help_text("duplicate_share") + " " + common.help_text("mass_repeat_share"))
+right.dataframe(mix.select("jurisdiction_name", "requests_new", "duplicate", "duplicate_share", "mass_repeat", "mass_repeat_share")
+                .sort("duplicate_share", descending=True, nulls_last=True), hide_index=True, width="stretch",
+                column_config={"duplicate_share": st.column_config.NumberColumn("重复申请占比", format="percent"),
+                               "mass_repeat_share": st.column_config.NumberColumn("大量反复占比", format="percent")})

@@ -1,0 +1,152 @@
+"""The query API the dashboard uses: parameterized SQL over the published, read-only warehouse copy."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from .catalogue import load_catalogue
+
+DEFAULT_PUBLISHED = Path(__file__).resolve().parent.parent / "var" / "published" / "nianbao.duckdb"
+
+
+def published_path() -> Path:
+    return Path(os.environ.get("NIANBAO_PUBLISHED", DEFAULT_PUBLISHED))
+
+
+def open_published(path: str | Path | None = None) -> duckdb.DuckDBPyConnection | None:
+    path = Path(path or published_path())
+    if not path.exists():
+        return None
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+        con.execute("SELECT 1 FROM metrics_jurisdiction_year LIMIT 1")
+        return con
+    except duckdb.Error:
+        return None
+
+
+def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
+    cursor = con.cursor()
+    return cursor.execute(sql, params or []).pl()
+
+
+def provinces(con) -> pl.DataFrame:
+    return frame(con, "SELECT DISTINCT province_code, province_name FROM metrics_jurisdiction_year ORDER BY 1")
+
+
+def leagues(con, province_code: str) -> pl.DataFrame:
+    return frame(con, """SELECT DISTINCT parent_code, parent_name FROM metrics_jurisdiction_year
+                         WHERE province_code = ? AND report_level = 'government' ORDER BY 1""", [province_code])
+
+
+def years(con) -> list[int]:
+    return frame(con, "SELECT DISTINCT year FROM metrics_jurisdiction_year ORDER BY year")["year"].to_list()
+
+
+def metrics(con, province_code: str | None = None, parent_code: str | None = None, year: int | None = None,
+            codes: list[str] | None = None, level: str = "government") -> pl.DataFrame:
+    sql = "SELECT * FROM metrics_jurisdiction_year WHERE report_level = ?"
+    params: list = [level]
+    if province_code:
+        sql += " AND province_code = ?"
+        params.append(province_code)
+    if parent_code:
+        sql += " AND parent_code = ?"
+        params.append(parent_code)
+    if year is not None:
+        sql += " AND year = ?"
+        params.append(year)
+    if codes:
+        sql += " AND list_contains(?, jurisdiction_code)"
+        params.append(codes)
+    return frame(con, sql + " ORDER BY jurisdiction_code, year", params)
+
+
+def all_metrics(con) -> pl.DataFrame:
+    return frame(con, "SELECT * FROM metrics_jurisdiction_year ORDER BY province_code, jurisdiction_code, year, report_level")
+
+
+def outcome_mix(con, province_code: str, parent_code: str | None, year: int) -> pl.DataFrame:
+    sql = """SELECT jurisdiction_name, granted, partial, denied, unable, not_processed, other_handling, requests_processed,
+                    duplicate, duplicate_share, mass_repeat, mass_repeat_share, requests_new
+             FROM metrics_jurisdiction_year WHERE report_level = 'government' AND province_code = ? AND year = ?"""
+    params: list = [province_code, year]
+    if parent_code:
+        sql += " AND parent_code = ?"
+        params.append(parent_code)
+    return frame(con, sql + " ORDER BY jurisdiction_name", params)
+
+
+def applicant_mix(con, province_code: str, parent_code: str | None, year: int) -> pl.DataFrame:
+    cat = load_catalogue()
+    keys = [f"t3_new_received__{c}" for c in cat.t3_columns[:6]]
+    sql = """SELECT c.key, sum(c.value) AS requests FROM metrics_jurisdiction_year m JOIN cells c USING (sha256)
+             WHERE m.report_level = 'government' AND m.province_code = ? AND m.year = ? AND list_contains(?, c.key)"""
+    params: list = [province_code, year, keys]
+    if parent_code:
+        sql += " AND m.parent_code = ?"
+        params.append(parent_code)
+    return frame(con, sql + " GROUP BY c.key ORDER BY c.key", params)
+
+
+def failing_checks(con, kind: str | None = None) -> pl.DataFrame:
+    sql = """SELECT r.jurisdiction_name, r.issuer, r.year, r.file_name, k.code, k.kind, k.severity, k.detail, r.sha256, r.synthetic
+             FROM checks k JOIN reports r USING (sha256) WHERE k.status = 'fail'"""
+    params: list = []
+    if kind:
+        sql += " AND k.kind = ?"
+        params.append(kind)
+    return frame(con, sql + " ORDER BY r.year DESC, r.jurisdiction_name, k.code", params)
+
+
+def quality_scores(con) -> pl.DataFrame:
+    return frame(con, """SELECT r.sha256, r.issuer, r.jurisdiction_name, r.year, r.synthetic,
+            100 - least(100, 25 * count(*) FILTER (WHERE k.status = 'fail' AND k.severity = 'error')
+                            + 10 * count(*) FILTER (WHERE k.status = 'fail' AND k.severity = 'warn')) AS score,
+            string_agg(k.code, '、') FILTER (WHERE k.status = 'fail') AS reasons
+        FROM reports r LEFT JOIN checks k USING (sha256) GROUP BY ALL ORDER BY score, r.year DESC""")
+
+
+def coverage(con, province_code: str, parent_code: str | None = None) -> pl.DataFrame:
+    sql = "SELECT * FROM coverage WHERE province_code = ?"
+    params: list = [province_code]
+    if parent_code:
+        sql += " AND parent_code = ?"
+        params.append(parent_code)
+    return frame(con, sql + " ORDER BY jurisdiction_code, year", params)
+
+
+def ingest_errors(con) -> pl.DataFrame:
+    return frame(con, "SELECT file_name, error_code, reason, failed_at FROM ingest_errors ORDER BY failed_at DESC")
+
+
+def version_mismatches(con) -> pl.DataFrame:
+    return frame(con, """SELECT r.jurisdiction_name, r.issuer, r.year, r.t2_version, r.t3_version, k.detail
+                         FROM checks k JOIN reports r USING (sha256) WHERE k.code = 'VERSION_MISMATCH' ORDER BY r.year""")
+
+
+def report_list(con, search: str = "") -> pl.DataFrame:
+    return frame(con, """SELECT sha256, issuer, jurisdiction_name, year, format, status, synthetic FROM reports
+                         WHERE issuer ILIKE ? OR coalesce(jurisdiction_name, '') ILIKE ?
+                         ORDER BY year DESC, jurisdiction_name LIMIT 500""", [f"%{search}%", f"%{search}%"])
+
+
+def report(con, sha: str) -> dict | None:
+    rows = frame(con, "SELECT * FROM reports WHERE sha256 = ?", [sha]).to_dicts()
+    return rows[0] if rows else None
+
+
+def report_cells(con, sha: str) -> pl.DataFrame:
+    return frame(con, "SELECT key, value, status, source, raw, note FROM cells WHERE sha256 = ?", [sha])
+
+
+def report_checks(con, sha: str) -> pl.DataFrame:
+    return frame(con, "SELECT code, kind, status, severity, detail FROM checks WHERE sha256 = ? ORDER BY status, code", [sha])
+
+
+def stored_document(con, sha: str) -> dict | None:
+    rows = frame(con, "SELECT file_name, stored_path FROM documents WHERE sha256 = ?", [sha]).to_dicts()
+    return rows[0] if rows else None
