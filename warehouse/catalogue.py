@@ -142,7 +142,8 @@ def _build(raw: dict) -> Catalogue:
 
 @lru_cache(maxsize=1)
 def load_catalogue() -> Catalogue:
-    return _build(yaml.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8")))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return _build(yaml.load(CATALOGUE_PATH.read_text(encoding="utf-8"), Loader=loader))
 
 
 def all_cell_keys() -> list[str]:

@@ -13,11 +13,16 @@ _PERIOD = re.compile(r"(\d{4})\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到
 _PUBLISHED = re.compile(r"(?:发布时间|发布日期|发文日期|成文日期|时间)\s*[:：]?\s*(\d{4})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _COMPILER = re.compile(r"本报告(?:由|是)([\u4e00-\u9fff]{4,30}?)(?:根据|依据|按照|编制)")
+_AREA_WIDE = re.compile(r"全(?:市|区|旗|县|盟)(?:共|累计|各级|各地|各单位|政府信息公开)|各级政府及其部门|全(?:市|区|旗|县)范围内")
 _AGGREGATE = re.compile(r"汇总|各级行政机关|各苏木镇|各乡镇|旗直各部门|县直各部门|市直各部门|各有关单位")
 
 
 def report_title(doc: Document) -> str:
-    candidates = [doc.meta.get("article_title", ""), doc.title] + [b.text for b in doc.blocks[:12]]
+    lines = [b.text for b in doc.blocks[:12]]
+    # a title broken over two lines: "洪泽区人民政府" / "2023 年政府信息公开工作年度报告"
+    joined = [prev + line if re.match(r"\s*\d{4}\s*年", line) and len(prev) < 30 else line
+              for prev, line in zip([""] + lines, lines)]
+    candidates = [doc.meta.get("article_title", ""), doc.title] + joined
     for text in candidates:
         text = nfkc(text or "")
         if re.search(r"\d{4}\s*年", text) and "报告" in text and len(text) < 120:
@@ -48,16 +53,22 @@ def issuer_and_year(doc: Document) -> tuple[str, int | None, str]:
     return issuer.strip(), year, year_source
 
 
-def published_at(doc: Document) -> tuple[str | None, str]:
+def published_at(doc: Document, year: int | None = None) -> tuple[str | None, str]:
+    """Publication date from the page metadata, else the signature date. A date inside the report year is
+    impossible (a report is published after its year ends) and is ignored as a CMS default."""
+    def plausible(iso: str | None) -> bool:
+        return bool(iso) and (year is None or f"{year}-12-31" < iso <= f"{year + 2}-12-31")
+
     head = nfkc(" ".join([doc.meta.get("published_at_raw", ""), doc.meta.get("page_text_head", "")]
                          + [b.text for b in doc.blocks[:8]]))
-    m = _PUBLISHED.search(head)
-    if m:
-        return _iso(m.groups()), "page metadata"
+    for m in _PUBLISHED.finditer(head):
+        if plausible(_iso(m.groups())):
+            return _iso(m.groups()), "page metadata"
     tail = nfkc(" ".join(b.text for b in doc.blocks[-6:]))
-    dates = _DATE.findall(tail)
+    dates = [_iso(d) for d in _DATE.findall(tail)]
+    dates = [d for d in dates if plausible(d)]
     if dates:
-        return _iso(dates[-1]), "signature date"
+        return dates[-1], "signature date"
     return None, ""
 
 
@@ -74,7 +85,10 @@ def scope(issuer_kind: str, doc: Document) -> str:
     if issuer_kind == "township":
         return "township"
     preamble = nfkc(" ".join(b.text for b in doc.blocks[:30])).split("总体情况")[0]
-    return "gov_aggregate" if _AGGREGATE.search(preamble) else "gov_own"
+    opening = re.sub(r"\s+", "", nfkc(" ".join(b.text for b in doc.blocks[:80])))[:4000]
+    if _AGGREGATE.search(preamble) or _AREA_WIDE.search(opening):
+        return "gov_aggregate"
+    return "gov_own"
 
 
 def deadline(year: int | None, report_scope: str) -> str | None:

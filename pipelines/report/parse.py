@@ -8,7 +8,7 @@ from warehouse.catalogue import load_catalogue
 
 from . import PARSER_VERSION, metadata
 from .errors import ReportError
-from .readers import read_document
+from .readers import MAX_BYTES, read_document
 from .resolver import resolve
 from .tables import recognize
 from .tokens import build_rows, tokens_of
@@ -18,6 +18,9 @@ from .validate import Check, validate
 def parse_file(path: str | Path, province: str | None = None) -> dict:
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:  # refuse before reading a huge file into memory
+            return _error(path.name, "", "too_large", f"the file is {size / 1e6:.0f} MB; reports over {MAX_BYTES // 2**20} MB are refused")
         data = path.read_bytes()
     except OSError as exc:
         return _error(path.name, "", "unreadable", f"cannot read the file: {exc.strerror}")
@@ -49,7 +52,7 @@ def _parse(data: bytes, name: str, sha: str, province: str | None) -> dict:
     checks = validate(tables)
     resolution = resolve(issuer, province, year) if issuer else resolve("", province, year)
     report_scope = metadata.scope(resolution.issuer_kind, doc)
-    published, published_source = metadata.published_at(doc)
+    published, published_source = metadata.published_at(doc, year)
     cat = load_catalogue()
     expected = _expected_keys(tables.template)
     missing = [k for k in expected if k not in tables.cells]

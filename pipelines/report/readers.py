@@ -68,6 +68,10 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
     if best is None:
         raise ReportError("undecodable", "the text encoding could not be determined (not UTF-8, GBK or any known charset)")
     text = str(best)
+    non_ascii = [c for c in text if ord(c) > 127]
+    cjk = sum(1 for c in non_ascii if "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef")
+    if non_ascii and cjk / len(non_ascii) < 0.5:
+        raise ReportError("undecodable", f"the bytes are not UTF-8 or GBK Chinese text (best guess {best.encoding} gives no Chinese)")
     if text.count("\ufffd") > max(10, len(text) // 100):
         raise ReportError("undecodable", f"the bytes do not decode cleanly as {best.encoding}")
     return text, best.encoding

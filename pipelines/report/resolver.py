@@ -87,6 +87,11 @@ def _index() -> _Index:
                          province.code if province else "", r["province_name"],
                          int(r["start_year"] or 0), int(r["end_year"]), r["successor_codes"].split(";")[0].split("[")[0])
             by_name.setdefault(d.name, []).append(d)
+    # "呼和浩特经济技术开发区", "鄂尔多斯生态环境局": prefecture names are often written without 市
+    for d in [d for ds in list(by_name.values()) for d in ds if d.level == "prefecture" and d.valid_to == 9999]:
+        stem = d.name[:-1]
+        if d.name.endswith("市") and len(stem) >= 2 and stem not in by_name:
+            by_name[stem] = [d]
     aliases = {}
     with open(DATA / "aliases.csv", encoding="utf-8") as f:
         for r in csv.DictReader(f):
