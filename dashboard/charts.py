@@ -20,9 +20,9 @@ def ranking(df: pl.DataFrame, metric: str, label: str, percent: bool = False) ->
     fmt = ".1%" if percent else ",.0f"
     return alt.Chart(df.filter(pl.col(metric).is_not_null())).mark_bar(color=PALETTE[0]).encode(
         x=alt.X(f"{metric}:Q", title=label, axis=alt.Axis(format=fmt)),
-        y=alt.Y("jurisdiction_name:N", sort="-x", title=None),
+        y=alt.Y("jurisdiction_name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
         tooltip=[alt.Tooltip("jurisdiction_name:N", title="地区"), alt.Tooltip(f"{metric}:Q", title=label, format=fmt)],
-    ).properties(height=alt.Step(16))
+    ).properties(height=alt.Step(20))
 
 
 def banded(df: pl.DataFrame, metric: str, label: str, bands: int = 6) -> alt.Chart:

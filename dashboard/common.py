@@ -50,7 +50,7 @@ def region_filters(con, key_prefix: str, with_year: bool = True):
 
 def synthetic_notice(df) -> None:
     if "synthetic" in df.columns and df["synthetic"].any():
-        st.caption(f"⚠️ 含{SYNTHETIC_BADGE}：标注“{SYNTHETIC_BADGE}”的记录为合成演示数据，不是真实报告。")
+        st.caption(f"含{SYNTHETIC_BADGE}：标注“{SYNTHETIC_BADGE}”的记录为合成演示数据，不是真实报告。")
 
 
 def mark_synthetic(df, column: str = "jurisdiction_name"):

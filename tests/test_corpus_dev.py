@@ -54,3 +54,26 @@ def test_holdout_parses_without_crash():
         json.dumps(result, ensure_ascii=False)
         if result["status"] == "ok":
             assert all(result["template"].values())
+
+
+EXPECTED_WHO = {  # id: (division code, issuer kind, scope) — from the labels' jurisdiction descriptions
+    "nm-etkqq-2022": ("150623", "government", "gov_own"),
+    "js-huaian-hongze-2023": ("320813", "government", "gov_own"),
+    "js-huaian-hongze-2024": ("320813", "government", "gov_own"),
+    "fj-pingtan-2022": ("350128", "government", "gov_aggregate"),
+    "fj-pingtan-2023-html": ("350128", "government", "gov_aggregate"),
+    "fj-sanming-2019": ("350400", "government", "gov_aggregate"),
+    "fj-sanming-2021": ("350400", "government", "gov_aggregate"),
+    "fj-sanming-2023": ("350400", "government", "gov_aggregate"),
+}
+
+
+def test_every_dev_report_resolves():
+    shared = shared_or_skip()
+    for line in (shared / "corpus" / "dev" / "labels.jsonl").read_text(encoding="utf-8").splitlines():
+        label = json.loads(line)
+        result = parse_file(shared / label["file"])
+        code, kind, scope = EXPECTED_WHO.get(label["id"], ("350300", "department", "department"))  # 莆田 市直部门
+        assert result["year"] == label["year"], label["id"]
+        assert result["jurisdiction"]["code"] == code, label["id"]
+        assert (result["issuer_kind"], result["scope"]) == (kind, scope), label["id"]

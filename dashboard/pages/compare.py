@@ -1,4 +1,3 @@
-import _bootstrap  # noqa: F401
 import io
 
 import polars as pl

@@ -1,4 +1,3 @@
-import _bootstrap  # noqa: F401
 import polars as pl
 import streamlit as st
 

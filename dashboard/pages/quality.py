@@ -1,4 +1,3 @@
-import _bootstrap  # noqa: F401
 import streamlit as st
 
 from dashboard import charts, common

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Create .venv from the lock file (uv when available: ~7 s; pip otherwise). Sourced by run.sh and test.sh.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+PYTHON="$(command -v python3.11 || command -v python3)"
+"$PYTHON" -c 'import sys; assert sys.version_info[:2] == (3, 11), "nianbao needs Python 3.11"'
+if ! command -v uv >/dev/null 2>&1; then
+  "$PYTHON" -m pip install --quiet uv
+fi
+if [ ! -x .venv/bin/python ]; then
+  uv venv --quiet --python "$PYTHON" .venv
+fi
+uv pip install --quiet --python .venv/bin/python -r requirements.lock
+uv pip install --quiet --python .venv/bin/python --no-deps -e .
+export DAGSTER_HOME="$PWD/var/dagster_home"
+mkdir -p "$DAGSTER_HOME"
+cp dagster.yaml "$DAGSTER_HOME/dagster.yaml"

@@ -1,0 +1,182 @@
+"""Assets materialized in-process on a small inbox: table contents, checks, idempotency, increments, failures."""
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import DagsterInstance, build_sensor_context, materialize
+
+from pipelines import assets as assets_module
+from pipelines.assets import ALL_ASSETS, NianbaoSettings
+from pipelines.checks import ALL_CHECKS
+
+from .conftest import ROOT, SEED
+
+
+def settings_for(tmp: Path, inbox: Path) -> NianbaoSettings:
+    return NianbaoSettings(inbox_dirs=[str(inbox)], store_dir=str(tmp / "store"), warehouse_path=str(tmp / "wh.duckdb"),
+                           published_path=str(tmp / "published" / "nianbao.duckdb"), province="内蒙古自治区")
+
+
+def run(settings: NianbaoSettings):
+    return materialize([*ALL_ASSETS, *ALL_CHECKS], resources={"settings": settings},
+                       instance=DagsterInstance.ephemeral(), raise_on_error=False)
+
+
+def table_digest(path: str) -> str:
+    con = duckdb.connect(path, read_only=True)
+    parts = []
+    for table, order in [("reports", "sha256"), ("cells", "sha256, key"), ("checks", "sha256, code, detail"),
+                         ("metrics_jurisdiction_year", "jurisdiction_code, year, report_level")]:
+        parts.append(str(con.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()))
+    parts.append(str(con.execute("SELECT sha256, file_name, error_code, reason FROM ingest_errors ORDER BY sha256").fetchall()))
+    con.close()
+    return hashlib.sha256("".join(parts).encode()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, small_inbox):
+    tmp = tmp_path_factory.mktemp("warehouse")
+    settings = settings_for(tmp, small_inbox)
+    result = run(settings)
+    assert result.success
+    return tmp, settings, result
+
+
+def test_tables_and_seed_mart(built):
+    _, settings, _ = built
+    con = duckdb.connect(settings.published_path, read_only=True)
+    files = [p for p in Path(settings.inbox_dirs[0]).iterdir()]
+    assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == len(files)
+    row = con.execute("""SELECT permits, penalties, coercion, requests_new, duplicate, duplicate_share, synthetic
+                         FROM metrics_jurisdiction_year WHERE jurisdiction_code = '150623' AND year = 2022
+                         AND report_level = 'government'""").fetchone()
+    assert row == (1708, 1527, 38, 6, 1, pytest.approx(1 / 6), False)
+    errors = dict(con.execute("SELECT file_name, error_code FROM ingest_errors").fetchall())
+    assert errors == {"broken.pdf": "corrupt", "news.html": "not_report"}
+    assert con.execute("SELECT count(*) FROM jurisdictions WHERE province_code = '150000'").fetchone()[0] == 116
+    kinds = {k for (k,) in con.execute("SELECT DISTINCT kind FROM checks").fetchall()}
+    assert {"identity", "quality", "completeness"} <= kinds
+
+
+def test_documents_kept_by_content_hash(built):
+    tmp, settings, _ = built
+    stored = list((tmp / "store").rglob("*.*"))
+    assert len(stored) == len(list(Path(settings.inbox_dirs[0]).iterdir()))
+    for path in stored:
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == path.stem
+
+
+def test_asset_checks_report(built):
+    _, _, result = built
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert set(evaluations) == {"identity_failures", "coverage", "duplicates"}
+    assert evaluations["coverage"].passed is False  # a small inbox leaves most county-years uncovered
+    assert evaluations["coverage"].metadata["missing"].value > 0
+
+
+def test_second_run_identical_and_incremental(built, tmp_path):
+    tmp, settings, _ = built
+    before = table_digest(settings.published_path)
+    again = run(settings)
+    assert again.success
+    parsed = [m for m in again.get_asset_materialization_events() if m.asset_key.path == ["parsed_reports"]][0]
+    assert parsed.materialization.metadata["parsed"].value == 0
+    assert table_digest(settings.published_path) == before
+
+
+def test_new_document_parsed_alone(tmp_path, small_inbox):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(small_inbox, inbox)
+    settings = settings_for(tmp_path, inbox)
+    assert run(settings).success
+    extra = inbox / "copy-of-seed-with-new-bytes.txt"
+    extra.write_bytes(SEED.read_bytes() + "\n本报告完。\n".encode())
+    second = run(settings)
+    parsed = [m for m in second.get_asset_materialization_events() if m.asset_key.path == ["parsed_reports"]][0]
+    assert parsed.materialization.metadata["parsed"].value == 1
+    con = duckdb.connect(settings.published_path, read_only=True)
+    assert con.execute("SELECT count(*) FROM reports WHERE file_name = ?", [extra.name]).fetchone()[0] == 1
+    # two documents for 鄂托克前旗 2022: both kept, one chosen, flagged by the duplicates check
+    assert con.execute("""SELECT documents_for_year FROM metrics_jurisdiction_year
+                          WHERE jurisdiction_code = '150623' AND year = 2022""").fetchone()[0] == 2
+
+
+def test_failed_run_leaves_published_copy(tmp_path, small_inbox, monkeypatch):
+    settings = settings_for(tmp_path, small_inbox)
+    assert run(settings).success
+    published = Path(settings.published_path).read_bytes()
+
+    def broken(con):
+        raise RuntimeError("simulated failure while building marts")
+
+    monkeypatch.setattr(assets_module, "build_marts", broken)
+    assert not run(settings).success
+    assert Path(settings.published_path).read_bytes() == published
+    monkeypatch.undo()
+    assert run(settings).success
+
+
+def test_kill_9_keeps_last_good_copy_and_next_run_recovers(tmp_path, small_inbox, demo_folder):
+    env = {**os.environ, "NIANBAO_VAR": str(tmp_path / "var"), "DAGSTER_HOME": str(tmp_path / "home")}
+    (tmp_path / "home").mkdir()
+    inbox = tmp_path / "inbox"
+    shutil.copytree(small_inbox, inbox)
+    cmd = [sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(inbox)]
+    assert subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True).returncode == 0
+    published = tmp_path / "var" / "published" / "nianbao.duckdb"
+    good = published.read_bytes()
+    for path in demo_folder.iterdir():  # new documents, so the next run has parsing to do
+        if path.name != "truth.jsonl" and not (inbox / path.name).exists():
+            shutil.copy(path, inbox / path.name)
+    process = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for line in process.stderr:  # kill -9 in the middle of parsing, long before publication
+        if "parsed_reports" in line and "STEP_START" in line:
+            time.sleep(0.5)
+            break
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert published.read_bytes() == good
+    assert subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True).returncode == 0
+    con = duckdb.connect(str(published), read_only=True)
+    assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == len(list(inbox.iterdir()))
+
+
+def test_definitions_graph_snapshot():
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    edges = sorted((str(k.to_user_string()), sorted(p.to_user_string() for p in graph.get(k).parent_keys))
+                   for k in graph.get_all_asset_keys())
+    assert edges == [
+        ("corpus_quality", ["parsed_reports"]),
+        ("jurisdictions", []),
+        ("marts", ["corpus_quality", "jurisdictions", "parsed_reports"]),
+        ("parsed_reports", ["source_documents"]),
+        ("published_warehouse", ["marts"]),
+        ("source_documents", []),
+    ]
+    assert defs.resolve_job_def("main_job") is not None
+    assert {s.name for s in defs.schedules} == {"daily_refresh"}
+    assert defs.resolve_schedule_def("daily_refresh").execution_timezone == "Asia/Shanghai"
+
+
+def test_inbox_sensor_fires_on_change(tmp_path, monkeypatch):
+    from pipelines import definitions
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    monkeypatch.setattr(definitions, "default_paths", lambda: {"inbox_dirs": [str(inbox)]})
+    shutil.copy(SEED, inbox / "a.txt")
+    first = definitions.inbox_sensor(build_sensor_context())
+    assert first.run_key
+    context = build_sensor_context(cursor=first.run_key)
+    assert "unchanged" in str(definitions.inbox_sensor(context).skip_message)
+    (inbox / "b.txt").write_text("x", encoding="utf-8")
+    assert definitions.inbox_sensor(build_sensor_context(cursor=first.run_key)).run_key != first.run_key

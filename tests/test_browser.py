@@ -1,0 +1,82 @@
+"""End to end: the real app on loopback, every page driven in headless Chromium, one screenshot per page."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+from .test_dashboard import published  # noqa: F401 — reuse the small warehouse fixture
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+PAGES = {"overview": "", "compare": "compare", "requests": "requests", "review": "review", "quality": "quality",
+         "detail": "detail"}
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(published):  # noqa: F811
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is not installed (apt-get install chromium); the test script installs it")
+    port = _free_port()
+    env = {**os.environ, "NIANBAO_PUBLISHED": str(published)}
+    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+                                "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+                                "--browser.gatherUsageStats", "false"], env=env, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.5)
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync", "--disable-quic"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_in_browser(server, browser, name):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    started = time.perf_counter()
+    page.goto(f"{server}/{PAGES[name]}", wait_until="domcontentloaded")
+    page.wait_for_selector("[data-testid='stMainBlockContainer'] h1", timeout=60000)
+    if name != "detail":
+        page.wait_for_selector("[data-testid='stVegaLiteChart'] svg, [data-testid='stVegaLiteChart'] canvas", timeout=60000)
+        for chart in page.query_selector_all("[data-testid='stVegaLiteChart']"):
+            box = chart.bounding_box()
+            assert box and box["height"] > 50, "an empty chart"
+    else:
+        page.wait_for_selector("[data-testid='stDataFrame']", timeout=60000)
+    page.wait_for_timeout(500)
+    ready = time.perf_counter() - started
+    assert page.query_selector("[data-testid='stException']") is None
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.close()
+    assert ready < 30

@@ -1,0 +1,89 @@
+"""Every page renders with AppTest on a small warehouse; filters change the charts; hostile text stays text."""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from .conftest import ROOT, SEED
+from .test_assets import run, settings_for
+
+PAGES = sorted((ROOT / "dashboard" / "pages").glob("*.py"))
+HOSTILE = "<script>alert('x')</script>鄂托克旗人民政府"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory, small_inbox):
+    tmp = tmp_path_factory.mktemp("dash")
+    inbox = tmp / "inbox"
+    shutil.copytree(small_inbox, inbox)
+    text = SEED.read_text(encoding="utf-8").replace("鄂托克前旗 2022 年政府信息公开工作报告", f"{HOSTILE}2022年政府信息公开工作年度报告", 1)
+    (inbox / "hostile.txt").write_text(text, encoding="utf-8")
+    settings = settings_for(tmp, inbox)
+    assert run(settings).success
+    old = os.environ.get("NIANBAO_PUBLISHED")
+    os.environ["NIANBAO_PUBLISHED"] = settings.published_path
+    yield Path(settings.published_path)
+    if old is None:
+        os.environ.pop("NIANBAO_PUBLISHED")
+    else:
+        os.environ["NIANBAO_PUBLISHED"] = old
+
+
+def app(page: Path) -> AppTest:
+    return AppTest.from_file(str(page), default_timeout=60)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
+def test_page_renders(published, page):
+    at = app(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    if page.stem != "detail":
+        assert len(at.get("vega_lite_chart")) >= 1
+
+
+def _chart_specs(at) -> list[str]:
+    return [c.proto.spec for c in at.get("vega_lite_chart")]
+
+
+def test_overview_metric_filter_changes_chart(published):
+    at = app(ROOT / "dashboard" / "pages" / "overview.py").run()
+    before = _chart_specs(at)
+    at.selectbox(key="overview_metric").set_value("penalties").run()
+    assert _chart_specs(at) != before
+    assert not at.exception
+
+
+def test_overview_year_filter_changes_kpis(published):
+    at = app(ROOT / "dashboard" / "pages" / "overview.py").run()
+    years = at.selectbox(key="overview_year").options
+    assert len(years) > 1
+    before = [m.value for m in at.metric]
+    at.selectbox(key="overview_year").set_value(years[-1]).run()
+    assert [m.value for m in at.metric] != before
+
+
+def test_compare_threshold_filter(published):
+    at = app(ROOT / "dashboard" / "pages" / "compare.py").run()
+    before = _chart_specs(at)
+    at.selectbox(key="compare_metric").set_value("permits").run()
+    at.number_input(key="compare_min").set_value(1000.0).run()
+    assert not at.exception
+    assert _chart_specs(at) != before or at.info
+
+
+def test_hostile_issuer_is_shown_as_text(published):
+    at = app(ROOT / "dashboard" / "pages" / "detail.py").run()
+    at.text_input(key="detail_search").set_value("鄂托克旗").run()
+    assert not at.exception
+    assert at.selectbox(key="detail_report").options
+    assert all("<script>" not in m.value for m in at.markdown)
+    assert any(HOSTILE in t.value for t in at.text)
+
+
+def test_empty_warehouse_explains_how_to_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("NIANBAO_PUBLISHED", str(tmp_path / "nothing.duckdb"))
+    at = app(ROOT / "dashboard" / "pages" / "overview.py").run()
+    assert not at.exception
+    assert any("nianbao run" in i.value for i in at.info)
