@@ -55,15 +55,8 @@ def parsed_reports(context: AssetExecutionContext, settings: NianbaoSettings) ->
             WHERE d.sha256 NOT IN (SELECT sha256 FROM reports WHERE parser_version = ?)
               AND d.sha256 NOT IN (SELECT sha256 FROM ingest_errors WHERE parser_version = ?)
             ORDER BY d.file_name""", [PARSER_VERSION, PARSER_VERSION]).pl().to_dicts()
-    results = []
-    for i, row in enumerate(todo, start=1):
-        try:
-            results.append(ingest.parse_stored(row, settings.province or None))
-        except Exception as exc:  # a parser bug must not stop the other documents
-            results.append({"sha256": row["sha256"], "file": row["file_name"], "status": "error",
-                            "error_code": "internal", "error": f"internal parser error: {type(exc).__name__}: {exc}"})
-        if i % 200 == 0:
-            context.log.info(f"parsed {i}/{len(todo)}")
+    results = ingest.parse_many(todo, settings.province or None,
+                                progress=lambda done, total: context.log.info(f"parsed {done}/{total}"))
     out = ingest.frames(results)
     with db.connect(settings.warehouse_path) as con:
         con.execute("BEGIN")

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -50,6 +53,35 @@ def parse_stored(row: dict, province: str | None) -> dict:
     if result["status"] != "error":
         result["quality"] = report_checks(result)
     return result
+
+
+def _parse_safely(args: tuple[dict, str | None]) -> dict:
+    row, province = args
+    try:
+        return parse_stored(row, province)
+    except Exception as exc:  # a parser bug must not stop the other documents
+        return {"sha256": row["sha256"], "file": row["file_name"], "status": "error", "error_code": "internal",
+                "error": f"internal parser error: {type(exc).__name__}: {exc}"}
+
+
+def parse_many(rows: list[dict], province: str | None, workers: int | None = None, progress=None) -> list[dict]:
+    """Parse documents, in worker processes when there are many (parsing is CPU-bound and pure)."""
+    workers = workers or min(2, os.cpu_count() or 1)
+    jobs = [(row, province) for row in rows]
+    if len(rows) < 40 or workers < 2:
+        results = []
+        for i, job in enumerate(jobs, start=1):
+            results.append(_parse_safely(job))
+            if progress and i % 200 == 0:
+                progress(i, len(jobs))
+        return results
+    results = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for i, result in enumerate(pool.map(_parse_safely, jobs, chunksize=8), start=1):
+            results.append(result)
+            if progress and i % 200 == 0:
+                progress(i, len(jobs))
+    return results
 
 
 def report_level(result: dict) -> str:

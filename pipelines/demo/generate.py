@@ -6,7 +6,10 @@ Government reports for every county-level unit of Inner Mongolia for 2019–2025
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import random
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -148,24 +151,41 @@ def truth_of(report: Report, file_name: str) -> dict:
             "published_at": report.published_at, "anomalies": report.anomalies, "cells": cells}
 
 
-def generate(out: str | Path, seed: int = 7, count: int = 800, formats: list[str] | None = None) -> dict:
+def _render_one(job: tuple[Report, str, bool, str]) -> str:
+    report, encoding, declare, out = job
+    if report.fmt == "html":
+        data = render.render_html(report, encoding, declare_charset=declare)
+    else:
+        data = render.RENDERERS[report.fmt](report)
+    name = report.doc_id + render.EXTENSIONS[report.fmt]
+    (Path(out) / name).write_bytes(data)
+    return name
+
+
+def generate(out: str | Path, seed: int = 7, count: int = 800, formats: list[str] | None = None,
+             workers: int | None = None) -> dict:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     reports = build_reports(seed, count)
     allowed = [f for f in (formats or list(FORMAT_WEIGHTS)) if f in FORMAT_WEIGHTS]
-    counts: dict[str, int] = {}
+    format_rng = random.Random(seed + 2)
     gbk_rng = random.Random(seed + 1)
+    jobs = []
+    for report in reports:
+        if report.fmt not in allowed:
+            report.fmt = format_rng.choice(allowed)
+        gbk = report.fmt == "html" and gbk_rng.random() < 0.3
+        declare = not gbk or gbk_rng.random() < 0.7
+        jobs.append((report, "gbk" if gbk else "utf-8", declare, str(out)))
+    workers = workers or min(2, os.cpu_count() or 1)
+    if len(jobs) >= 100 and workers > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            names = list(pool.map(_render_one, jobs, chunksize=16))
+    else:
+        names = [_render_one(job) for job in jobs]
+    counts: dict[str, int] = {}
     with open(out / "truth.jsonl", "w", encoding="utf-8") as truth:
-        for report in reports:
-            if report.fmt not in allowed:
-                report.fmt = allowed[hash(report.doc_id) % len(allowed)] if len(allowed) > 1 else allowed[0]
-            if report.fmt == "html":
-                gbk = gbk_rng.random() < 0.3
-                data = render.render_html(report, "gbk" if gbk else "utf-8", declare_charset=not gbk or gbk_rng.random() < 0.7)
-            else:
-                data = render.RENDERERS[report.fmt](report)
-            name = report.doc_id + render.EXTENSIONS[report.fmt]
-            (out / name).write_bytes(data)
+        for report, name in zip(reports, names):
             truth.write(json.dumps(truth_of(report, name), ensure_ascii=False) + "\n")
             counts[report.fmt] = counts.get(report.fmt, 0) + 1
     return {"out": str(out), "documents": len(reports), "formats": counts}

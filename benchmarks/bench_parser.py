@@ -1,0 +1,75 @@
+"""Parser speed. Text and HTML: reports per second on one core, and the ratio to merely reading the same files
+and finding all their numbers with one regular expression (both measured in this run, same files).
+PDF: median milliseconds per page over a ≥100-page generated set; peak memory parsing one 100-page PDF."""
+from __future__ import annotations
+
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import ROOT, SHARED, save
+
+from pipelines.demo.generate import generate
+from pipelines.report.parse import parse_bytes
+
+NUMBER = re.compile(rb"\d+(?:\.\d+)?")
+
+
+def text_and_html_files(workdir: Path) -> list[bytes]:
+    generate(workdir / "th", seed=21, count=300, formats=["html", "txt"])
+    files = [p.read_bytes() for p in sorted((workdir / "th").iterdir()) if p.suffix in (".html", ".txt")]
+    if SHARED.exists():
+        files += [p.read_bytes() for p in sorted((SHARED / "corpus" / "dev").iterdir()) if p.suffix in (".html", ".txt")]
+        files += [p.read_bytes() for p in (SHARED / "seed").iterdir()]
+    return files
+
+
+def main() -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
+    files = text_and_html_files(workdir)
+    baseline_start = time.perf_counter()
+    for data in files:
+        len(NUMBER.findall(data))
+    baseline = time.perf_counter() - baseline_start
+    parse_start = time.perf_counter()
+    for data in files:
+        parse_bytes(data, "x.html" if data.lstrip()[:1] == b"<" else "x.txt")
+    parse_time = time.perf_counter() - parse_start
+
+    generate(workdir / "pdf", seed=22, count=24, formats=["pdf"])
+    per_page = []
+    import pdfplumber
+
+    for p in sorted((workdir / "pdf").glob("*.pdf")):
+        data = p.read_bytes()
+        with pdfplumber.open(p) as pdf:
+            pages = len(pdf.pages)
+        started = time.perf_counter()
+        parse_bytes(data, p.name)
+        per_page += [(time.perf_counter() - started) * 1000 / pages] * pages
+    long_pdf = workdir / "long.pdf"
+    subprocess.run([sys.executable, str(Path(__file__).with_name("make_long_pdf.py")), str(long_pdf), "100"], check=True)
+    memory = subprocess.run([sys.executable, "-c", (
+        "import resource,sys; sys.path.insert(0, %r); from pipelines.report.parse import parse_file; "
+        "r = parse_file(%r); print(r['status'], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+        % (str(ROOT), str(long_pdf))], capture_output=True, text=True, check=True).stdout.split()
+    save("parser", {
+        "text_html_files": len(files),
+        "text_html_reports_per_second": round(len(files) / parse_time, 1),
+        "regex_baseline_seconds": round(baseline, 4),
+        "parse_seconds": round(parse_time, 3),
+        "parse_to_read_and_regex_ratio": round(parse_time / baseline, 1),
+        "pdf_pages": len(per_page),
+        "pdf_ms_per_page_median": round(statistics.median(per_page), 1),
+        "long_pdf_pages": 100,
+        "long_pdf_status": memory[0],
+        "long_pdf_peak_rss_mb": round(float(memory[1]), 1),
+    })
+
+
+if __name__ == "__main__":
+    main()

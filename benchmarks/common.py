@@ -1,0 +1,36 @@
+"""Helpers shared by the benchmark scripts: results go to benchmarks/results/<name>.json."""
+from __future__ import annotations
+
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+SHARED = ROOT.parent / "shared"
+sys.path.insert(0, str(ROOT))
+
+
+def save(name: str, figures: dict) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    figures = {"benchmark": name, "measured_at": time.strftime("%Y-%m-%d %H:%M"), "machine":
+               f"{platform.machine()} · {__import__('os').cpu_count()} cores · Python {platform.python_version()}", **figures}
+    (RESULTS / f"{name}.json").write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(json.dumps(figures, ensure_ascii=False, indent=2))
+
+
+def peak_rss_mb_children() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall seconds and peak RSS (MB) of a child process."""
+    started = time.perf_counter()
+    before = peak_rss_mb_children()
+    proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    return wall, max(peak_rss_mb_children(), before), proc

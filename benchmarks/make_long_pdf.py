@@ -1,0 +1,27 @@
+"""Write a 100-page synthetic report PDF (long narrative + the three tables) for the memory benchmark."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pipelines.demo import render  # noqa: E402
+from pipelines.demo.generate import build_reports  # noqa: E402
+
+target, pages = Path(sys.argv[1]), int(sys.argv[2])
+report = build_reports(5, 1)[0]
+paragraph = report.sections["一"][0]
+report.sections["一"] = report.sections["一"] + [paragraph * 3] * (pages * 4)
+data = render.render_pdf(report)
+while True:
+    import io
+
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        count = len(pdf.pages)
+    if count >= pages:
+        break
+    report.sections["一"] += [paragraph * 3] * (pages - count) * 4
+    data = render.render_pdf(report)
+target.write_bytes(data)
+print(f"{target}: {count} pages")
