@@ -41,7 +41,7 @@ def issuer_and_year(doc: Document) -> tuple[str, int | None, str]:
         m2 = _TITLE_NO_ISSUER.search(title)
         if m2:
             issuer, year, year_source = m2.group(2), int(m2.group(1)), "title"
-    head = nfkc(" ".join(b.text for b in doc.blocks[:40]))
+    head = doc.head_text(40)
     if not issuer:
         compiler = _COMPILER.search(head)
         issuer = compiler.group(1) if compiler else ""
@@ -84,8 +84,8 @@ def scope(issuer_kind: str, doc: Document) -> str:
         return "department"
     if issuer_kind == "township":
         return "township"
-    preamble = nfkc(" ".join(b.text for b in doc.blocks[:30])).split("总体情况")[0]
-    opening = re.sub(r"\s+", "", nfkc(" ".join(b.text for b in doc.blocks[:80])))[:4000]
+    preamble = doc.head_text(30).split("总体情况")[0]
+    opening = re.sub(r"\s+", "", doc.head_text(80)[:6000])[:4000]
     if _AGGREGATE.search(preamble) or _AREA_WIDE.search(opening):
         return "gov_aggregate"
     return "gov_own"

@@ -36,3 +36,12 @@ class Document:
 
     def full_text(self) -> str:
         return "\n".join(b.text for b in self.blocks)
+
+    def head_text(self, blocks: int = 80) -> str:
+        """The first blocks, NFKC-normalised, computed once (metadata rules all look here)."""
+        key = f"_head_{blocks}"
+        if key not in self.meta:
+            from .normalize import nfkc
+
+            self.meta[key] = nfkc(" ".join(b.text for b in self.blocks[:blocks]))
+        return self.meta[key]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _WS = re.compile(r"\s+")
 _QUOTES = str.maketrans("", "", "“”\"'‘’「」")
@@ -11,9 +12,19 @@ DASHES = {"-", "—", "–", "/", "／", "无", "－", "——", "--", "\\", "�
 
 
 def nfkc(text: str) -> str:
+    if text.isascii():
+        return text
+    if len(text) < 80:
+        return _nfkc_short(text)
     return unicodedata.normalize("NFKC", text).replace("\u00a0", " ")
 
 
+@lru_cache(maxsize=65536)
+def _nfkc_short(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).replace("\u00a0", " ")
+
+
+@lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
     """Canonical form for matching labels: NFKC, no whitespace, no quotes."""
     return _WS.sub("", nfkc(text)).translate(_QUOTES).replace("〔", "[").replace("〕", "]")

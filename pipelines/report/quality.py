@@ -89,8 +89,14 @@ def report_checks(result: dict) -> list[dict]:
 
 
 # ------------------------------------------------------------------ corpus-level checks
+def _fingerprint(sentence: str) -> int:
+    # Digits are kept: a copied passage keeps its numbers (and its stale years), while template phrases
+    # without numbers are common to many reports and drop out as boilerplate.
+    return hash(re.sub(r"\s+", "", sentence))
+
+
 def _fingerprints(text: str) -> set[int]:
-    return {hash(re.sub(r"\d+", "#", s)) for s in _sentences(text) if len(s) >= 12}
+    return {_fingerprint(s) for s in _sentences(text) if len(s) >= 12}
 
 
 def copy_checks(reports: list[dict], boilerplate_share: float = 0.02, threshold: float = 0.6) -> list[tuple[str, dict]]:
@@ -129,7 +135,7 @@ def copy_checks(reports: list[dict], boilerplate_share: float = 0.02, threshold:
             code = "QC_COPY_PEER"
         else:
             continue
-        shared = [s for s in _sentences(r["narrative"]) if hash(re.sub(r"\d+", "#", s)) in (own & prints[best[0]])][:2]
+        shared = [s for s in _sentences(r["narrative"]) if _fingerprint(s) in (own & prints[best[0]])][:2]
         out.append((r["sha256"], finding(code, "fail", "warn",
                    f"{best[1]}/{len(own)} 句与 {other['issuer']} {other['year']} 年报告相同，例：“{shared[0][:60] if shared else ''}”")))
     return out

@@ -18,6 +18,8 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+
 _BLOCK_TAGS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article",
                "header", "footer", "ul", "ol", "dd", "dt", "center", "blockquote", "pre", "form", "hr"}
 _DROP_TAGS = ["script", "style", "noscript", "iframe", "svg", "template", "select", "button", "input"]
+_LEADING_INT = re.compile(r"\s*(\d+)")
+_SPACES = re.compile(r"[\s\u3000\u00a0]+")
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-—–]\s*)?(?:第\s*)?\d{1,3}(?:\s*页)?(?:\s*/\s*(?:共\s*)?\d{1,3}\s*页?)?(?:\s*[-—–])?\s*$")
 
 
@@ -136,13 +138,15 @@ def read_html(data: bytes) -> Document:
 
 
 def _content_root(root):
-    """The smallest element holding the report body (section headings and the tables), not the site chrome."""
-    best = root
-    for el in root.iter("div", "td", "article", "section", "body"):
-        text = el.text_content()
-        if "总体情况" in text and ("本年新收" in text or "申请人情况" in text) and len(text) < len(best.text_content()):
-            best = el
-    return best
+    """The smallest element holding the report body (section headings and the tables), not the site chrome:
+    climb from the table-3 table until the section headings are inside."""
+    anchor = next((t for t in root.iter("table") if "本年新收" in t.text_content()), None)
+    element = anchor
+    while element is not None:
+        if "总体情况" in element.text_content():
+            return element
+        element = element.getparent()
+    return root
 
 
 def _flush(blocks: list[Block], buf: list[str]) -> None:
@@ -153,7 +157,7 @@ def _flush(blocks: list[Block], buf: list[str]) -> None:
 
 
 def nfkc_spaces(text: str) -> str:
-    return re.sub(r"[\s\u3000\u00a0]+", " ", text).strip()
+    return _SPACES.sub(" ", text).strip()
 
 
 def _walk_html(el, blocks: list[Block], buf: list[str], counter: dict) -> None:
@@ -193,7 +197,7 @@ def _emit_table(table, blocks: list[Block], table_id: int) -> None:
             for dr in range(rowspan):
                 for dc in range(colspan):
                     occupied[(r + dr, c + dc)] = True
-            text = nfkc_spaces(" ".join(t for t in td.itertext()))
+            text = nfkc_spaces(td.text_content())
             cells.append(Cell(text, f"table {table_id} row {r + 1} col {c + 1}", blank_in_grid=not text))
             c += colspan
         if cells:
@@ -208,7 +212,10 @@ def _closest_table(el):
 
 
 def _int_attr(el, name: str) -> int:
-    match = re.match(r"\s*(\d+)", el.get(name) or "1")
+    value = el.get(name)
+    if value is None:
+        return 1
+    match = _LEADING_INT.match(value)
     return max(1, min(int(match.group(1)), 200)) if match else 1
 
 

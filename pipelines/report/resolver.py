@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -55,7 +55,7 @@ class Resolution:
     reason: str = ""
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {**self.__dict__, "candidates": list(self.candidates)}
 
 
 @dataclass

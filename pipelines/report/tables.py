@@ -3,6 +3,7 @@ assign every value to its catalogue cell, recovering damaged rows only where the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import product
 
 from warehouse.catalogue import load_catalogue, t3_key
@@ -45,10 +46,12 @@ def _latest_match(label: str, rows) -> object | None:
     return best
 
 
+@lru_cache(maxsize=16384)
 def match_t3(label: str):
     return _latest_match(label, load_catalogue().t3_rows)
 
 
+@lru_cache(maxsize=16384)
 def match_t2(label: str):
     return _latest_match(label, load_catalogue().t2_rows)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .model import Document
 from .normalize import has_cjk, label_key, nfkc
@@ -46,6 +47,7 @@ class Row:
         return [t for t in self.values if t.kind == "num"]
 
 
+@lru_cache(maxsize=65536)
 def classify_cell(text: str) -> str:
     if not text.strip():
         return "blank"
@@ -56,12 +58,14 @@ def classify_cell(text: str) -> str:
     return "label"
 
 
+@lru_cache(maxsize=65536)
 def value_text(text: str) -> str:
     """The numeric part of a value cell, NFKC'd and without thousands separators."""
     match = _VALUE.match(nfkc(text))
     return match.group(1).replace(",", "") if match else nfkc(text).strip()
 
 
+@lru_cache(maxsize=65536)
 def value_unit(text: str) -> str | None:
     match = _VALUE.match(nfkc(text))
     return match.group(2) if match else None

@@ -5,7 +5,7 @@ add up): kept as printed, severity WARN. One that involves a recovered cell is a
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from warehouse.catalogue import load_catalogue, t3_key, t4_key
 
@@ -23,7 +23,7 @@ class Check:
     kind: str = "identity"
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return dict(self.__dict__)
 
 
 def _values(tables: Tables, keys: list[str]) -> tuple[list, list[CellValue]]:
