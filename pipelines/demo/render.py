@@ -63,6 +63,14 @@ def render_html(report: Report, encoding: str = "utf-8", declare_charset: bool =
     league = report.unit.parent_name
     page = f"""<!DOCTYPE html><html><head>{charset}<title>{esc(title(report))}_{esc(report.unit.name)}人民政府</title>
 <meta name="PubDate" content="{report.published_at} 09:30"><meta name="ContentSource" content="{esc(report.issuer)}">
+<style>body{{margin:0;font-family:"Microsoft YaHei","Noto Sans CJK SC",sans-serif;background:#f3f5f8;color:#222}}
+.header{{background:#b71c1c;color:#fff;padding:14px 40px;font-size:15px}}.header a{{color:#fff;text-decoration:none;margin-right:18px}}
+.crumb{{font-size:13px;margin-top:8px;opacity:.85}}.sidebar{{display:none}}
+.article{{max-width:900px;margin:24px auto;background:#fff;padding:30px 48px;border:1px solid #e3e3e3}}
+.article h1{{font-size:22px;text-align:center;color:#b71c1c}}.info{{text-align:center;font-size:13px;color:#777;border-bottom:1px dashed #ccc;padding-bottom:10px}}
+.synthetic{{text-align:center;color:#c62828;font-size:13px}}.TRS_Editor p{{line-height:1.9;font-size:15px}}
+.TRS_Editor table{{border-collapse:collapse;font-size:12px;margin:8px 0}}.TRS_Editor td{{border:1px solid #555}}
+.footer{{text-align:center;font-size:12px;color:#666;padding:20px}}</style>
 <script>var site = "{esc(report.unit.name)}"; function nav(){{return 0;}}</script></head>
 <body><div class="header"><a href="/">首页</a> | <a href="/zwgk/">政务公开</a> | <a href="/zwfw/">政务服务</a> | <a href="/hdjl/">互动交流</a>
 <div class="crumb">当前位置：首页 &gt; 政府信息公开 &gt; 政府信息公开年报</div></div>
@@ -152,11 +160,13 @@ def render_pdf(report: Report) -> bytes:
         else:
             matrix, spans = layout.expand(value)
             ncols = len(matrix[0])
-            data = [[Paragraph(html_escape(t), cell_style) if t else "" for t in row] for row in matrix]
+            # Short cells are plain strings (one text object each); only long labels need wrapping.
+            data = [[Paragraph(html_escape(t), cell_style) if len(t) > 7 else t for t in row] for row in matrix]
             col_widths = _col_widths(ncols, width)
             table = Table(data, colWidths=col_widths, repeatRows=0, splitByRow=1)
             style = [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                     ("FONTNAME", (0, 0), (-1, -1), _FONT)]
+                     ("FONTNAME", (0, 0), (-1, -1), _FONT), ("FONTSIZE", (0, 0), (-1, -1), 7.5),
+                     ("ALIGN", (0, 0), (-1, -1), "CENTER")]
             style += [("SPAN", (c0, r0), (c1, r1)) for r0, c0, r1, c1 in spans]
             table.setStyle(TableStyle(style))
             story += [table, Spacer(1, 4 * mm)]

@@ -22,7 +22,9 @@ def report_title(doc: Document) -> str:
     # a title broken over two lines: "洪泽区人民政府" / "2023 年政府信息公开工作年度报告"
     joined = [prev + line if re.match(r"\s*\d{4}\s*年", line) and len(prev) < 30 else line
               for prev, line in zip([""] + lines, lines)]
-    candidates = [doc.meta.get("article_title", ""), doc.title] + joined
+    # ... or a long title wrapped before its last characters: "…工作年度" / "报告"
+    wrapped = [line + nxt for line, nxt in zip(lines, lines[1:]) if len(nxt) <= 12 and nxt.strip().endswith("告")]
+    candidates = [doc.meta.get("article_title", ""), doc.title] + wrapped + joined
     for text in candidates:
         text = nfkc(text or "")
         if re.search(r"\d{4}\s*年", text) and "报告" in text and len(text) < 120:

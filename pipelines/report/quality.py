@@ -12,7 +12,8 @@ from .normalize import nfkc
 
 SECTION_HEADINGS = ["一", "二", "三", "四", "五", "六"]
 _HEADING = re.compile(r"^\s*([一二三四五六七])\s*[、.．]\s*(总体情况|主动公开|收到和处理|政府信息公开行政复议|因政府信息公开|存在的主要问题|政府信息公开工作存在|存在问题|其他需要报告|其他应说明)")
-_RECEIVED = re.compile(r"(?:共|全年|本年度?)?(?:收到|受理|接到|新收)[^。；，,]{0,16}?(?:政府信息公开|依申请公开)?申请(?:共计|共)?\s*(\d+)\s*件")
+_RECEIVED = re.compile(r"(?:收到|受理|接到|新收)[^。；，,\d]{0,16}?申请(?:共计|共)?\s*(\d+)\s*件"
+                       r"|(?:收到|受理|接到|新收)\s*(\d+)\s*件(?:政府信息公开|依申请)")
 _NONE_RECEIVED = re.compile(r"未(?:收到|接到|受理)(?:和处理)?[^。；]{0,10}(?:政府信息公开|依申请公开)?申请")
 _ITEMS = re.compile(r"([一二三四五六七八九十])项内容")
 CN_NUM = {c: i for i, c in enumerate("零一二三四五六七八九十")}
@@ -30,7 +31,9 @@ def split_sections(text: str) -> dict[str, str]:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"[。；\n]", nfkc(text)) if len(s.strip()) >= 6]
+    """Sentences across line breaks (PDF text breaks lines inside sentences)."""
+    joined = re.sub(r"\s*\n\s*", "", nfkc(text))
+    return [s.strip() for s in re.split(r"[。；]", joined) if len(s.strip()) >= 6]
 
 
 def finding(code: str, status: str, severity: str, detail: str) -> dict:
@@ -45,10 +48,11 @@ def report_checks(result: dict) -> list[dict]:
     new = cells.get("t3_new_received__total")
     carried = cells.get("t3_carried_over__total") or 0
     # W9: numbers of requests stated in the narrative
-    for sentence in _sentences(sections.get("一", "")):
+    # PDF text order can push paragraphs of section 一 behind the heading of section 二 (the seed does).
+    for sentence in _sentences(sections.get("一", "") + "\n" + sections.get("二", "")):
         m = _RECEIVED.search(sentence)
         if m and new is not None:
-            stated = int(m.group(1))
+            stated = int(m.group(1) or m.group(2))
             ok = stated in (new, new + carried)
             out.append(finding("QC_TEXT_TABLE", "pass" if ok else "fail", "info" if ok else "warn",
                                f"正文“{sentence[:80]}”称 {stated} 件；表三新收 {int(new)} 件" + ("" if ok else "，不一致")))
@@ -67,9 +71,11 @@ def report_checks(result: dict) -> list[dict]:
     if m:
         stated = CN_NUM.get(m.group(1), 0)
         ok = stated == len(present)
-        sentence = next((s for s in _sentences(sections.get("preamble", "")) if m.group(0) in s), m.group(0))
+        preamble = nfkc(sections.get("preamble", ""))
+        at = preamble.find(m.group(0))
+        excerpt = preamble[max(0, at - 50):at + len(m.group(0)) + 30].replace("\n", "")
         out.append(finding("QC_SECTION_COUNT", "pass" if ok else "fail", "info" if ok else "warn",
-                           f"前言“{sentence[:80]}”称{m.group(1)}项，正文有 {len(present)} 个部分"))
+                           f"前言“…{excerpt}…”称{m.group(1)}项，正文有 {len(present)} 个部分"))
     missing = [h for h in SECTION_HEADINGS if h not in sections]
     out.append(finding("QC_SECTIONS", "fail" if missing else "pass", "warn" if missing else "info",
                        "缺少部分：" + "、".join(missing) if missing else "六个部分齐全"))

@@ -221,7 +221,11 @@ def _int_attr(el, name: str) -> int:
 
 # ---------------------------------------------------------------- pdf
 def read_pdf(data: bytes) -> Document:
+    import logging
+
     import pdfplumber
+
+    logging.getLogger("pdfminer").setLevel(logging.WARNING)  # its per-token debug calls cost ~5% of parse time
     from pdfminer.pdfdocument import PDFPasswordIncorrect
 
     try:
@@ -257,13 +261,14 @@ def _pdf_page_blocks(page, number: int) -> list[Block]:
     tables = page.find_tables()
     items: list[tuple[float, Block]] = []
     boxes = [t.bbox for t in tables]
+    chars = page.chars
     for t_index, table in enumerate(tables, start=1):
-        for r_index, (row, values) in enumerate(zip(table.rows, table.extract()), start=1):
+        for r_index, (row, values) in enumerate(zip(table.rows, _table_text(table, chars)), start=1):
             cells = []
             for c_index, value in enumerate(values, start=1):
                 if value is None:
                     continue  # position covered by a merged cell
-                text = nfkc_spaces(value.replace("\n", ""))
+                text = nfkc_spaces(value)
                 cells.append(Cell(text, f"page {number} table {t_index} row {r_index} col {c_index}", blank_in_grid=not text))
             if len([c for c in cells if c.text]) == 1 and len(values) <= 2:
                 items.append((row.bbox[1], Block([c for c in cells if c.text])))  # a framed paragraph
@@ -283,6 +288,39 @@ def _pdf_page_blocks(page, number: int) -> list[Block]:
         items.append((line["top"], Block([Cell(text, f"page {number} y {line['top']:.0f}")])))
     items.sort(key=lambda item: item[0])
     return [block for _, block in items]
+
+
+def _table_text(table, chars: list[dict]) -> list[list[str | None]]:
+    """Text of every cell of a ruled table: each character is placed once by its centre (pdfplumber's own
+    extract() tests every character against every cell, which is several times slower on dense tables)."""
+    x0, top, x1, bottom = table.bbox
+    rows = table.rows
+    grid: list[list[list[dict] | None]] = [[[] if cell else None for cell in row.cells] for row in rows]
+    for ch in chars:
+        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        if not (x0 <= cx <= x1 and top <= cy <= bottom):
+            continue
+        for r, row in enumerate(rows):
+            if not row.bbox[1] <= cy <= row.bbox[3]:
+                continue
+            for c, cell in enumerate(row.cells):
+                if cell and cell[0] <= cx <= cell[2] and cell[1] <= cy <= cell[3]:
+                    grid[r][c].append(ch)
+                    break
+            else:
+                continue
+            break
+    out = []
+    for row in grid:
+        texts = []
+        for bucket in row:
+            if bucket is None:
+                texts.append(None)
+                continue
+            bucket.sort(key=lambda ch: (round(ch["top"] / 3), ch["x0"]))
+            texts.append("".join(ch["text"] for ch in bucket))
+        out.append(texts)
+    return out
 
 
 # ---------------------------------------------------------------- word
