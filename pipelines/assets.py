@@ -95,6 +95,9 @@ def corpus_quality(context: AssetExecutionContext, settings: NianbaoSettings) ->
             SELECT r.sha256, r.issuer, r.jurisdiction_code, r.year,
                    max(value) FILTER (WHERE key = 't3_carried_over__total') AS carried_over,
                    max(value) FILTER (WHERE key = 't3_carried_forward__total') AS carried_forward,
+                   max(value) FILTER (WHERE key = 't2_normative_doc_in_force') AS in_force,
+                   max(value) FILTER (WHERE key = 't2_normative_doc_issued') AS issued,
+                   max(value) FILTER (WHERE key = 't2_normative_doc_repealed') AS repealed,
                    string_agg(CAST(value AS VARCHAR), ',' ORDER BY key) FILTER (WHERE key LIKE 't3_%' OR key LIKE 't2_%') AS numbers
             FROM reports r JOIN cells c USING (sha256) WHERE r.jurisdiction_status = 'resolved'
             GROUP BY ALL""").pl().to_dicts()

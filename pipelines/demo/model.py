@@ -75,9 +75,13 @@ def table_cells(rng: random.Random, profile: dict, year: int, versions: dict, ca
     # table 2
     if versions["t2"] == "v2021":
         issued = rng.randint(0, int(12 * scale) + 1)
+        repealed = rng.randint(0, issued)
+        # the stock of valid documents carries over year to year (W5 holds in clean data)
+        in_force = profile.get("in_force", rng.randint(20, 120)) + issued - repealed
+        profile["in_force"] = in_force
         cells.update({"t2_regulation_issued": 0, "t2_regulation_repealed": 0, "t2_regulation_in_force": 0,
-                      "t2_normative_doc_issued": issued, "t2_normative_doc_repealed": rng.randint(0, issued),
-                      "t2_normative_doc_in_force": issued + rng.randint(10, 80),
+                      "t2_normative_doc_issued": issued, "t2_normative_doc_repealed": repealed,
+                      "t2_normative_doc_in_force": in_force,
                       "t2_admin_fee_amount": round(rng.uniform(20, 3000) * scale, 2)})
     else:
         made = rng.randint(0, int(12 * scale) + 1)

@@ -11,23 +11,49 @@ from collections import defaultdict
 from .normalize import nfkc
 
 SECTION_HEADINGS = ["一", "二", "三", "四", "五", "六"]
-_HEADING = re.compile(r"^\s*([一二三四五六七])\s*[、.．]\s*(总体情况|主动公开|收到和处理|政府信息公开行政复议|因政府信息公开|存在的主要问题|政府信息公开工作存在|存在问题|其他需要报告|其他应说明)")
+SECTION_PATTERNS = [  # keyword of each heading; up to 10 characters may stand between numeral and keyword
+    ("一", r"总体情况|概述|基本情况|总体"),
+    ("二", r"主动公开"),
+    ("三", r"收到和处理|依申请"),
+    ("四", r"复议|诉讼"),
+    ("五", r"存在|问题|改进"),
+    ("六", r"其他|其它"),
+]
 _RECEIVED = re.compile(r"(?:收到|受理|接到|新收)[^。；，,\d]{0,16}?申请(?:共计|共)?\s*(\d+)\s*件"
                        r"|(?:收到|受理|接到|新收)\s*(\d+)\s*件(?:政府信息公开|依申请)")
-_NONE_RECEIVED = re.compile(r"未(?:收到|接到|受理)(?:和处理)?[^。；]{0,10}(?:政府信息公开|依申请公开)?申请")
+_REVIEW_COUNT = re.compile(r"行政复议(?:案件)?(?:共)?\s*(\d+)\s*(?:件|起)")
+_LITIGATION_COUNT = re.compile(r"行政诉讼(?:案件)?(?:共)?\s*(\d+)\s*(?:件|起)")
+# "未收到…申请" — but not "未收到法人或其他组织…申请" (a subset of applicants)
+_NONE_RECEIVED = re.compile(r"未(?:收到|接到|受理)(?:和处理)?(?:(?!法人|公民|自然人|组织|企业)[^。；]){0,10}(?:政府信息公开|依申请公开)?申请")
 _ITEMS = re.compile(r"([一二三四五六七八九十])项内容")
+_YEAR_OPENING = re.compile(r"^(?:[(（][一二三四五六七八九十][)）])?\s*(\d{4})\s*年\s*(?:度)?\s*[,，]")
 CN_NUM = {c: i for i, c in enumerate("零一二三四五六七八九十")}
 
 
+def _spaced(alternatives: str) -> str:
+    """'总体情况|概述' → a pattern that also matches the words with spaces or line breaks inside."""
+    return "|".join(r"\s*".join(word) for word in alternatives.split("|"))
+
+
+_HEADING_RES = {numeral: re.compile(numeral + r"\s*[、.．]\s*[^、。；\d]{0,10}?(?:" + _spaced(words) + ")")
+                for numeral, words in SECTION_PATTERNS}
+
+
 def split_sections(text: str) -> dict[str, str]:
-    sections: dict[str, list[str]] = defaultdict(list)
-    current = "preamble"
-    for line in text.splitlines():
-        m = _HEADING.match(nfkc(line).replace("(", "（"))
-        if m and m.group(1) in SECTION_HEADINGS and m.group(1) not in sections:
-            current = m.group(1)
-        sections[current].append(line)
-    return {k: "\n".join(v) for k, v in sections.items()}
+    """Sections 一–六 by their headings, found in order anywhere in the text: crawls put headings mid-line
+    ("…的情况。 二、主动公开…") or break them after the numeral ("六、" / "其他需要报告的事项")."""
+    norm = nfkc(text)
+    starts: list[tuple[str, int]] = []
+    position = 0
+    for numeral, _ in SECTION_PATTERNS:
+        m = _HEADING_RES[numeral].search(norm, position)
+        if m:
+            starts.append((numeral, m.start()))
+            position = m.end()
+    sections = {"preamble": norm[: starts[0][1]] if starts else norm}
+    for (numeral, begin), (_, end) in zip(starts, starts[1:] + [("", len(norm))]):
+        sections[numeral] = norm[begin:end]
+    return sections
 
 
 def _sentences(text: str) -> list[str]:
@@ -57,6 +83,18 @@ def report_checks(result: dict) -> list[dict]:
             out.append(finding("QC_TEXT_TABLE", "pass" if ok else "fail", "info" if ok else "warn",
                                f"正文“{sentence[:80]}”称 {stated} 件；表三新收 {int(new)} 件" + ("" if ok else "，不一致")))
             break
+    # W9 for table 4: review and litigation counts stated in the narrative
+    review, direct, after = (cells.get(k) for k in ("t4_review_total", "t4_lit_direct_total", "t4_lit_after_review_total"))
+    narrative = sections.get("一", "") + "\n" + sections.get("二", "")
+    for sentence in _sentences(narrative):
+        for pattern, accepted, what in ((_REVIEW_COUNT, {review}, "行政复议"),
+                                        (_LITIGATION_COUNT, {direct, (direct or 0) + (after or 0)}, "行政诉讼")):
+            m = pattern.search(sentence)
+            if m and None not in accepted and review is not None:
+                stated = int(m.group(1))
+                if stated not in accepted:
+                    out.append(finding("QC_TEXT_TABLE", "fail", "warn",
+                                       f"正文“{sentence[:70]}”称{what} {stated} 件；表四为 {sorted(int(a) for a in accepted)}"))
     # W10: a section that denies what table 3 shows
     if new:
         for key in ("六", "一"):
@@ -76,6 +114,15 @@ def report_checks(result: dict) -> list[dict]:
         excerpt = preamble[max(0, at - 50):at + len(m.group(0)) + 30].replace("\n", "")
         out.append(finding("QC_SECTION_COUNT", "pass" if ok else "fail", "info" if ok else "warn",
                            f"前言“…{excerpt}…”称{m.group(1)}项，正文有 {len(present)} 个部分"))
+    # W12: a sentence that opens with an earlier year, as if it were this report's year (copied text)
+    year = result.get("year")
+    if year:
+        for key in ("一", "五", "六"):
+            stale = next((s for s in _sentences(sections.get(key, "")) if (m := _YEAR_OPENING.match(s))
+                          and int(m.group(1)) < year), None)
+            if stale:
+                out.append(finding("QC_STALE_YEAR", "fail", "warn", f"{year}年报告第{key}部分写“{stale[:60]}”"))
+                break
     missing = [h for h in SECTION_HEADINGS if h not in sections]
     out.append(finding("QC_SECTIONS", "fail" if missing else "pass", "warn" if missing else "info",
                        "缺少部分：" + "、".join(missing) if missing else "六个部分齐全"))
@@ -163,4 +210,9 @@ def carry_checks(rows: list[dict]) -> list[tuple[str, dict]]:
                             f"上年结转 {int(r['carried_over'])} ≠ 上一年报告结转下年度 {int(prev['carried_forward'])}")))
             if r["numbers"] and r["numbers"] == prev["numbers"]:
                 out.append((r["sha256"], finding("QC_SAME_NUMBERS", "fail", "warn", "表格数字与上一年报告完全相同")))
+            stock = [r.get("in_force"), prev.get("in_force"), r.get("issued"), r.get("repealed")]
+            if all(v is not None for v in stock) and stock[0] != stock[1] + stock[2] - stock[3]:
+                out.append((r["sha256"], finding("QC_STOCK", "fail", "info",
+                            f"行政规范性文件现行有效 {int(stock[0])} ≠ 上年 {int(stock[1])} + 本年制发 {int(stock[2])} − 废止 {int(stock[3])}"
+                            "（清理、重新统计时常见，仅提示）")))
     return out
