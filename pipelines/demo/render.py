@@ -115,14 +115,16 @@ def render_docx(report: Report) -> bytes:
             document.add_paragraph(value)
         else:
             matrix, spans = layout.expand(value)
-            table = document.add_table(rows=len(matrix), cols=len(matrix[0]))
+            ncols = len(matrix[0])
+            table = document.add_table(rows=len(matrix), cols=ncols)
             table.style = "Table Grid"
+            cells = table._cells  # computed once: table.cell() rebuilds the whole grid on every call
             for r, row in enumerate(matrix):
                 for ci, text in enumerate(row):
                     if text:
-                        table.cell(r, ci).text = text
-            for r0, c0, r1, c1 in spans:
-                table.cell(r0, c0).merge(table.cell(r1, c1))
+                        cells[r * ncols + ci].text = text
+            for r0, c0, r1, c1 in spans:  # spans never overlap, so the other cells stay valid
+                cells[r0 * ncols + c0].merge(cells[r1 * ncols + c1])
     document.add_paragraph(report.issuer)
     document.add_paragraph(_cn_date(report.published_at))
     buffer = io.BytesIO()
