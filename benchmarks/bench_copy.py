@@ -14,6 +14,7 @@ for i in range(20000):
     name = f"单位{i // 7}"
     sections = narrative.sections(rng, name, "某盟", year, rng.randint(0, 50))
     reports.append({"sha256": f"r{i}", "issuer": name, "jurisdiction_code": f"{i // 7:06d}", "year": year,
+                    "body": f"{i // 7:06d}|government|",
                     "narrative": "\n".join(sections["一"] + sections["五"])})
 planted = set()
 for i in rng.sample(range(7, 20000), 200):

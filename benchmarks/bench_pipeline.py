@@ -44,7 +44,8 @@ for file_name, code in con.execute("""SELECT r.file_name, k.code FROM checks k J
                                       WHERE k.status = 'fail'""").fetchall():
     fails.setdefault(file_name, set()).add(code.split(".")[0])
 expected = {"late": {"QC_LATE"}, "contradiction_six": {"QC_CONTRADICTION"}, "source_table": {"E1", "E2", "E3"},
-            "copied_prev": {"QC_COPY_PREV"}, "copied_peer": {"QC_COPY_PEER"}, "carry_break": {"QC_CARRY"}}
+            "copied_prev": {"QC_COPY_PREV"}, "copied_peer": {"QC_COPY_PEER"}, "carry_break": {"QC_CARRY"},
+            "copy_source": {"QC_COPY_PEER"}}
 planted = found = clean = clean_flagged = 0
 missed = []
 for line in truth_lines:

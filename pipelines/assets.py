@@ -19,6 +19,12 @@ MARTS = AssetKey("marts")
 PUBLISHED = AssetKey("published_warehouse")
 
 
+# One reporting body across years: a government's report may be signed 人民政府 one year and 人民政府办公室
+# the next; departments and 苏木/镇 are told apart by their name.
+BODY = ("jurisdiction_code || '|' || report_level || '|' || "
+        "CASE WHEN report_level = 'government' THEN '' ELSE issuer END")
+
+
 class NianbaoSettings(ConfigurableResource):
     """Where documents come from and where the warehouse lives (defaults: pipelines/settings.py)."""
 
@@ -55,23 +61,31 @@ def parsed_reports(context: AssetExecutionContext, settings: NianbaoSettings) ->
             WHERE d.sha256 NOT IN (SELECT sha256 FROM reports WHERE parser_version = ?)
               AND d.sha256 NOT IN (SELECT sha256 FROM ingest_errors WHERE parser_version = ?)
             ORDER BY d.file_name""", [PARSER_VERSION, PARSER_VERSION]).pl().to_dicts()
-    results = ingest.parse_many(todo, settings.province or None,
-                                progress=lambda done, total: context.log.info(f"parsed {done}/{total}"))
-    out = ingest.frames(results)
-    with db.connect(settings.warehouse_path) as con:
-        con.execute("BEGIN")
-        shas = pl.DataFrame({"sha256": [r["sha256"] for r in results]}, schema={"sha256": pl.Utf8})  # noqa: F841
-        for table in ("reports", "cells", "checks", "ingest_errors"):
-            con.execute(f"DELETE FROM {table} WHERE sha256 IN (SELECT sha256 FROM shas)")
-            frame = out[table]
-            if table == "checks":
-                frame = frame.filter(pl.col("kind") != "corpus")
-            if not frame.is_empty():
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
-        con.execute("COMMIT")
-    errors = len(out["ingest_errors"])
-    context.log.info(f"parsed {len(results)} documents: {len(results) - errors} reports, {errors} could not be read")
-    return MaterializeResult(metadata={"parsed": len(results), "reports": len(results) - errors, "ingest_errors": errors})
+    errors = 0
+    for start in range(0, len(todo), PARSE_BATCH):  # batches keep memory flat and commit progress as it goes
+        batch = todo[start:start + PARSE_BATCH]
+        out = ingest.frames(ingest.parse_many(batch, settings.province or None))
+        with db.connect(settings.warehouse_path) as con:
+            _replace_documents(con, [row["sha256"] for row in batch], out)
+        errors += len(out["ingest_errors"])
+        context.log.info(f"parsed {start + len(batch)}/{len(todo)}")
+    context.log.info(f"parsed {len(todo)} documents: {len(todo) - errors} reports, {errors} could not be read")
+    return MaterializeResult(metadata={"parsed": len(todo), "reports": len(todo) - errors, "ingest_errors": errors})
+
+
+PARSE_BATCH = 400
+
+
+def _replace_documents(con, shas: list[str], out: dict[str, pl.DataFrame]) -> None:
+    """Delete-then-insert every row of these documents in one transaction."""
+    keys = pl.DataFrame({"sha256": shas}, schema={"sha256": pl.Utf8})  # noqa: F841 — read by name in SQL
+    con.execute("BEGIN")
+    for table in ("reports", "cells", "checks", "ingest_errors"):
+        con.execute(f"DELETE FROM {table} WHERE sha256 IN (SELECT sha256 FROM keys)")
+        frame = out[table]  # noqa: F841
+        if not out[table].is_empty():
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
+    con.execute("COMMIT")
 
 
 @asset(group_name="reference")
@@ -89,10 +103,10 @@ def jurisdictions(settings: NianbaoSettings) -> MaterializeResult:
 def corpus_quality(context: AssetExecutionContext, settings: NianbaoSettings) -> MaterializeResult:
     """Checks that need the whole corpus: copying (内容雷同) and carry-over between years."""
     with db.connect(settings.warehouse_path) as con:
-        reports = con.execute("""SELECT sha256, issuer, jurisdiction_code, year, narrative FROM reports
-                                 WHERE jurisdiction_status = 'resolved'""").pl().to_dicts()
-        carry = con.execute("""
-            SELECT r.sha256, r.issuer, r.jurisdiction_code, r.year,
+        reports = con.execute(f"""SELECT sha256, issuer, jurisdiction_code, year, narrative, {BODY} AS body FROM reports
+                                  WHERE jurisdiction_status = 'resolved'""").pl().to_dicts()
+        carry = con.execute(f"""
+            SELECT r.sha256, r.issuer, r.jurisdiction_code, r.year, {BODY} AS body,
                    max(value) FILTER (WHERE key = 't3_carried_over__total') AS carried_over,
                    max(value) FILTER (WHERE key = 't3_carried_forward__total') AS carried_forward,
                    max(value) FILTER (WHERE key = 't2_normative_doc_in_force') AS in_force,

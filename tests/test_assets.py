@@ -180,3 +180,11 @@ def test_inbox_sensor_fires_on_change(tmp_path, monkeypatch):
     assert "unchanged" in str(definitions.inbox_sensor(context).skip_message)
     (inbox / "b.txt").write_text("x", encoding="utf-8")
     assert definitions.inbox_sensor(build_sensor_context(cursor=first.run_key)).run_key != first.run_key
+
+
+def test_repository_dagster_yaml_is_a_valid_instance(tmp_path, monkeypatch):
+    shutil.copy(ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    instance = DagsterInstance.get()
+    assert type(instance.run_storage).__name__ == "SqliteRunStorage"
+    assert instance.run_coordinator.get_run_queue_config().max_concurrent_runs == 1

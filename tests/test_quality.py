@@ -33,7 +33,8 @@ def test_late_publication():
 
 
 def _report(sha, issuer, code, year, narrative):
-    return {"sha256": sha, "issuer": issuer, "jurisdiction_code": code, "year": year, "narrative": narrative}
+    return {"sha256": sha, "issuer": issuer, "jurisdiction_code": code, "year": year, "narrative": narrative,
+            "body": f"{code}|government|"}
 
 
 def test_copying_found_and_boilerplate_ignored():
@@ -49,8 +50,8 @@ def test_copying_found_and_boilerplate_ignored():
 
 
 def test_carry_over_break():
-    rows = [{"sha256": "a", "jurisdiction_code": "1", "issuer": "x", "year": 2021, "carried_over": 0, "carried_forward": 3, "numbers": "1"},
-            {"sha256": "b", "jurisdiction_code": "1", "issuer": "x", "year": 2022, "carried_over": 1, "carried_forward": 0, "numbers": "2"},
-            {"sha256": "c", "jurisdiction_code": "1", "issuer": "x", "year": 2023, "carried_over": 0, "carried_forward": 0, "numbers": "2"}]
+    rows = [{"sha256": "a", "body": "1|government|", "year": 2021, "carried_over": 0, "carried_forward": 3, "numbers": "1"},
+            {"sha256": "b", "body": "1|government|", "year": 2022, "carried_over": 1, "carried_forward": 0, "numbers": "2"},
+            {"sha256": "c", "body": "1|government|", "year": 2023, "carried_over": 0, "carried_forward": 0, "numbers": "2"}]
     codes = {(sha, f["code"]) for sha, f in carry_checks(rows)}
     assert codes == {("b", "QC_CARRY"), ("c", "QC_SAME_NUMBERS")}

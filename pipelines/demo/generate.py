@@ -51,11 +51,7 @@ def build_reports(seed: int, count: int) -> list[Report]:
             _plant(rng, report, previous.get(unit.code), reports)
             previous[unit.code] = report
             reports.append(report)
-    extra = max(0, count - len(reports))
-    for i in range(extra):
-        unit = rng.choice(counties)
-        year = rng.choice(YEARS)
-        reports.append(_sub_report(rng, unit, year, profiles[unit.code], i))
+    reports += _sub_reports(rng, counties, profiles, max(0, count - len(reports)))
     if count < len(reports):
         step = len(reports) / count
         reports = [reports[int(i * step)] for i in range(count)]
@@ -94,17 +90,30 @@ def _government_report(rng, unit, year, profile, carried_in) -> Report:
                   _publish_date(rng, year, scope))
 
 
-def _sub_report(rng, unit, year, profile, i) -> Report:
-    versions = _versions(rng, year)
-    small = dict(profile, scale=profile["scale"] * 0.2)
-    cells, _ = table_cells(rng, small, year, versions, [0] * 6)
-    if rng.random() < 0.6:
-        issuer, kind, scope = f"{unit.name}{rng.choice(DEPARTMENTS)}", "department", "department"
-    else:
-        issuer, kind, scope = f"{unit.name}{rng.choice(TOWNSHIP_WORDS)}", "township", "township"
-    new = cells[t3_key("new_received", "total")]
-    return Report("", unit, year, issuer, kind, scope, versions, cells,
-                  narrative.sections(rng, issuer, unit.parent_name, year, new), _publish_date(rng, year, scope))
+def _sub_reports(rng, counties, profiles, wanted: int) -> list[Report]:
+    """Department and 苏木/镇 reports: each body reports every year, its carry-over and stock consistent."""
+    out: list[Report] = []
+    used: set[str] = set()
+    while len(out) < wanted:
+        unit = rng.choice(counties)
+        if rng.random() < 0.6:
+            issuer, kind = f"{unit.name}{rng.choice(DEPARTMENTS)}", "department"
+        else:
+            issuer, kind = f"{unit.name}{rng.choice(TOWNSHIP_WORDS)}", "township"
+        if issuer in used:
+            continue
+        used.add(issuer)
+        profile = {k: v for k, v in profiles[unit.code].items() if k != "in_force"}
+        profile["scale"] *= 0.2
+        carried = [0] * 6
+        for year in YEARS:
+            versions = _versions(rng, year)
+            cells, carried = table_cells(rng, profile, year, versions, carried)
+            new = cells[t3_key("new_received", "total")]
+            out.append(Report("", unit, year, issuer, kind, kind, versions, cells,
+                              narrative.sections(rng, issuer, unit.parent_name, year, new),
+                              _publish_date(rng, year, kind)))
+    return out[:wanted]
 
 
 def _plant(rng: random.Random, report: Report, previous: Report | None, done: list[Report]) -> None:
@@ -122,7 +131,10 @@ def _plant(rng: random.Random, report: Report, previous: Report | None, done: li
             peers = [r for r in done if r.year == report.year and r.unit.code != report.unit.code]
             if not peers:
                 continue
-            report.sections["一"] = list(rng.choice(peers).sections["一"])
+            source = rng.choice(peers)
+            report.sections["一"] = list(source.sections["一"])
+            if "copy_source" not in source.anomalies:
+                source.anomalies.append("copy_source")  # a same-year pair: either could be the copy
         elif anomaly == "contradiction_six":
             if report.cells[t3_key("new_received", "total")] == 0:
                 continue

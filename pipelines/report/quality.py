@@ -181,7 +181,7 @@ def copy_checks(reports: list[dict], boilerplate_share: float = 0.02, threshold:
         if not best or best[1] / len(own) < threshold:
             continue
         other = by_sha[best[0]]
-        same_body = other["jurisdiction_code"] == r["jurisdiction_code"] and other.get("issuer") == r.get("issuer")
+        same_body = other["body"] == r["body"]
         if same_body and other["year"] is not None and r["year"] is not None and other["year"] < r["year"]:
             code = "QC_COPY_PREV"
         elif not same_body and other["year"] == r["year"]:
@@ -199,7 +199,7 @@ def carry_checks(rows: list[dict]) -> list[tuple[str, dict]]:
     out = []
     by_body = defaultdict(dict)
     for r in rows:
-        by_body[(r["jurisdiction_code"], r["issuer"])][r["year"]] = r
+        by_body[r["body"]][r["year"]] = r
     for body, years in by_body.items():
         for year, r in years.items():
             prev = years.get(year - 1) if year else None

@@ -1,0 +1,70 @@
+"""Write the README's figures table from benchmarks/results/*.json (between the FIGURES markers)."""
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def load(name: str) -> dict:
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def rows() -> list[tuple[str, str, str, str]]:
+    p, r, d, pipe, dash, copy = (load(n) for n in ("parser", "resolver", "demo", "pipeline", "dashboard", "copy_detection"))
+    out = []
+    if p:
+        out += [
+            ("Text/HTML reports parsed per second, one core", "≥ 200", f"{p['text_html_reports_per_second']}", "bench_parser.py"),
+            ("Parse time ÷ (read + one regex for all numbers), same files, same run", "≤ 5×", f"{p['parse_to_read_and_regex_ratio']}×", "bench_parser.py"),
+            (f"PDF ms per page, median over {p['pdf_pages']} generated pages", "≤ 60", f"{p['pdf_ms_per_page_median']} (mean {p['pdf_ms_per_page_mean']})", "bench_parser.py"),
+            ("Peak memory parsing a 100-page PDF", "≤ 300 MB", f"{p['long_pdf_peak_rss_mb']} MB", "bench_parser.py"),
+        ]
+    if r:
+        out.append(("Resolving 10,000 issuer strings", "< 1 s", f"{r['seconds']} s ({r['resolved']} resolved)", "bench_resolver.py"))
+    if d:
+        out += [
+            ("Generating 5,000 demo documents (all formats)", "≤ 3 min", f"{d['generate_seconds']} s", "bench_demo.py"),
+            ("Generated documents parsed back to their truth exactly", "≥ 500", f"{d['roundtrip_exact']} / {d['roundtrip_documents']}", "bench_demo.py"),
+        ]
+    if pipe:
+        out += [
+            (f"Main job on {pipe['documents'] - 1:,} mixed-format documents", "≤ 5 min", f"{pipe['full_run_seconds']} s", "bench_pipeline.py"),
+            ("Run with one new document, wall time incl. start-up", "≤ 20 s", f"{pipe['one_new_document_seconds']} s", "bench_pipeline.py"),
+            ("Peak memory of the main job", "≤ 2 GB", f"{pipe['full_run_peak_rss_mb']:.0f} MB", "bench_pipeline.py"),
+            ("Published warehouse size", "≤ 200 MB", f"{pipe['published_mb']} MB", "bench_pipeline.py"),
+            ("Planted anomalies found by the checks", "all", f"{pipe['planted_found']} / {pipe['planted_anomalies']}", "bench_pipeline.py"),
+            ("Clean generated reports flagged", "≤ 2%", f"{100 * pipe['clean_flagged_share']:.2f}% ({pipe['clean_reports_flagged']} of {pipe['clean_reports']})", "bench_pipeline.py"),
+        ]
+    if dash:
+        worst_query = max(dash["worst_query_ms_per_page"].values())
+        worst_page = max(dash["page_ready_seconds"].values())
+        out += [
+            ("Slowest dashboard query, any page, on the 5,000-document warehouse", "≤ 200 ms", f"{worst_query} ms", "bench_dashboard.py"),
+            ("Slowest page ready in headless Chromium", "≤ 3 s", f"{worst_page} s", "bench_dashboard.py"),
+        ]
+    if copy:
+        out.append((f"Copy detection (内容雷同) over {copy['reports']:,} reports", "≤ 2 min",
+                    f"{copy['seconds']} s, {copy['planted_found']}/{copy['planted']} planted copies found", "bench_copy.py"))
+    return out
+
+
+def table() -> str:
+    lines = ["| figure | target | measured | script |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | `benchmarks/{s}` |" for a, b, c, s in rows()]
+    return "\n".join(lines)
+
+
+def update_readme() -> None:
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    block = "<!-- FIGURES:START -->\n" + table() + "\n<!-- FIGURES:END -->"
+    text = re.sub(r"<!-- FIGURES:START -->.*?<!-- FIGURES:END -->", lambda _: block, text, flags=re.S)
+    readme.write_text(text, encoding="utf-8")
+    print(table())
+
+
+if __name__ == "__main__":
+    update_readme()
