@@ -187,4 +187,4 @@ def test_repository_dagster_yaml_is_a_valid_instance(tmp_path, monkeypatch):
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
     instance = DagsterInstance.get()
     assert type(instance.run_storage).__name__ == "SqliteRunStorage"
-    assert instance.run_coordinator.get_run_queue_config().max_concurrent_runs == 1
+    assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
