@@ -16,6 +16,8 @@ def nfkc(text: str) -> str:
         return text
     if len(text) < 80:
         return _nfkc_short(text)
+    if unicodedata.is_normalized("NFKC", text) and "\u00a0" not in text:
+        return text
     return unicodedata.normalize("NFKC", text).replace("\u00a0", " ")
 
 

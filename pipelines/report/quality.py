@@ -177,17 +177,20 @@ def copy_checks(reports: list[dict], boilerplate_share: float = 0.02, threshold:
             for other in postings[fp]:
                 if other != r["sha256"]:
                     overlap[other] += 1
-        best = max(overlap.items(), key=lambda kv: kv[1], default=None)
-        if not best or best[1] / len(own) < threshold:
+        best = code = None
+        for other_sha, count in sorted(overlap.items(), key=lambda kv: -kv[1]):
+            if count / len(own) < threshold:
+                break
+            other = by_sha[other_sha]
+            if other["body"] == r["body"] and other["year"] is not None and r["year"] is not None and other["year"] < r["year"]:
+                best, code = (other_sha, count), "QC_COPY_PREV"  # copied from the same body's earlier report
+            elif other["body"] != r["body"] and other["year"] == r["year"]:
+                best, code = (other_sha, count), "QC_COPY_PEER"  # the same text as another body this year
+            if best:
+                break
+        if not best:
             continue
         other = by_sha[best[0]]
-        same_body = other["body"] == r["body"]
-        if same_body and other["year"] is not None and r["year"] is not None and other["year"] < r["year"]:
-            code = "QC_COPY_PREV"
-        elif not same_body and other["year"] == r["year"]:
-            code = "QC_COPY_PEER"
-        else:
-            continue
         shared = [s for s in _sentences(r["narrative"]) if _fingerprint(s) in (own & prints[best[0]])][:2]
         out.append((r["sha256"], finding(code, "fail", "warn",
                    f"{best[1]}/{len(own)} 句与 {other['issuer']} {other['year']} 年报告相同，例：“{shared[0][:60] if shared else ''}”")))

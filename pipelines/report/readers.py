@@ -182,21 +182,20 @@ def _walk_html(el, blocks: list[Block], buf: list[str], counter: dict) -> None:
 
 def _emit_table(table, blocks: list[Block], table_id: int) -> None:
     """Expand rowspan/colspan into a grid; each origin cell appears once, at its first row and column."""
-    occupied: dict[tuple[int, int], bool] = {}
+    covered: set[tuple[int, int]] = set()  # positions taken by a rowspan from a row above
     rows = [tr for tr in table.iter("tr") if _closest_table(tr) is table]
     for r, tr in enumerate(rows):
         c = 0
         cells: list[Cell] = []
         for td in tr:
-            if not isinstance(td.tag, str) or td.tag not in ("td", "th"):
+            if td.tag not in ("td", "th"):
                 continue
-            while occupied.get((r, c)):
+            while (r, c) in covered:
                 c += 1
             rowspan = _int_attr(td, "rowspan")
             colspan = _int_attr(td, "colspan")
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    occupied[(r + dr, c + dc)] = True
+            if rowspan > 1:
+                covered.update((r + dr, c + dc) for dr in range(1, rowspan) for dc in range(colspan))
             text = nfkc_spaces(td.text_content())
             cells.append(Cell(text, f"table {table_id} row {r + 1} col {c + 1}", blank_in_grid=not text))
             c += colspan
