@@ -13,8 +13,16 @@ def load(name: str) -> dict:
 
 
 def rows() -> list[tuple[str, str, str, str]]:
-    p, r, d, pipe, dash, copy = (load(n) for n in ("parser", "resolver", "demo", "pipeline", "dashboard", "copy_detection"))
+    p, r, d, pipe, dash, copy, acc = (load(n) for n in ("parser", "resolver", "demo", "pipeline", "dashboard",
+                                                          "copy_detection", "accuracy"))
     out = []
+    if acc:
+        t = acc["total"]
+        formats = ", ".join(f"{f} {100 * a['exact'] / a['cells']:.1f}%" for f, a in sorted(acc["per_format"].items()))
+        out += [
+            (f"Labelled cells exact, {t['files']} real dev reports ({formats})", "≥ 99%", f"{100 * acc['exact_share']:.2f}% ({t['exact']}/{t['cells']})", "bench_accuracy.py"),
+            ("Silently wrong cells (wrong, claimed certain, report not flagged)", "0", f"{t['silent']}", "bench_accuracy.py"),
+        ]
     if p:
         out += [
             ("Text/HTML reports parsed per second, one core", "≥ 200", f"{p['text_html_reports_per_second']}", "bench_parser.py"),
