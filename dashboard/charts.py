@@ -25,12 +25,13 @@ def ranking(df: pl.DataFrame, metric: str, label: str, percent: bool = False) ->
     ).properties(height=alt.Step(20))
 
 
-def banded(df: pl.DataFrame, metric: str, label: str, bands: int = 6) -> alt.Chart:
-    return alt.Chart(df.filter(pl.col(metric).is_not_null())).mark_bar(color=PALETTE[1]).encode(
-        x=alt.X(f"{metric}:Q", bin=alt.Bin(maxbins=bands), title=label),
-        y=alt.Y("count():Q", title="地区数"),
-        tooltip=[alt.Tooltip("count():Q", title="地区数")],
-    ).properties(height=220)
+def banded(bands: pl.DataFrame, label: str) -> alt.Chart:
+    """Units per band (frame from transform.bands)."""
+    return alt.Chart(bands).mark_bar(color=PALETTE[1]).encode(
+        x=alt.X("band:N", sort=alt.SortField("order"), title=label, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("units:Q", title="地区数", axis=alt.Axis(tickMinStep=1)),
+        tooltip=[alt.Tooltip("band:N", title=label), alt.Tooltip("units:Q", title="地区数")],
+    ).properties(height=240)
 
 
 def grouped_bars(df: pl.DataFrame, metric: str, label: str) -> alt.Chart:

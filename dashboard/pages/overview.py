@@ -1,7 +1,7 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, common
+from dashboard import charts, common, transform
 from warehouse import queries
 
 st.title("总览")
@@ -47,5 +47,6 @@ left, right = st.columns([3, 2])
 left.subheader(f"{common.label(metric)}排名（{year}年）")
 left.altair_chart(charts.ranking(shown, metric, common.label(metric), metric.endswith(("share", "rate"))), width="stretch")
 right.subheader("分档分布")
-right.altair_chart(charts.banded(shown, metric, common.label(metric)), width="stretch")
+right.altair_chart(charts.banded(transform.bands(shown, metric, percent=metric.endswith(("share", "rate"))),
+                                 common.label(metric)), width="stretch")
 right.caption(common.help_text(metric))
