@@ -53,13 +53,16 @@ def trend(df: pl.DataFrame, metric: str, label: str) -> alt.Chart:
     ).properties(height=300)
 
 
-def stacked_share(df: pl.DataFrame, category: str, value: str, group: str, title: str) -> alt.Chart:
+def stacked_share(df: pl.DataFrame, category: str, value: str, group: str, title: str, order: list[str]) -> alt.Chart:
+    """Composition per unit; segments in the template's order (`order`)."""
+    df = df.with_columns(pl.col(category).replace_strict({c: i for i, c in enumerate(order)}, default=99).alias("_order"))
     return alt.Chart(df).mark_bar().encode(
-        y=alt.Y(f"{group}:N", title=None),
+        y=alt.Y(f"{group}:N", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=220)),
         x=alt.X(f"{value}:Q", stack="normalize", title=title, axis=alt.Axis(format="%")),
-        color=alt.Color(f"{category}:N", title="办理结果"),
+        color=alt.Color(f"{category}:N", title="办理结果", sort=order),
+        order=alt.Order("_order:Q"),
         tooltip=[f"{group}:N", f"{category}:N", alt.Tooltip(f"{value}:Q", title="件数")],
-    ).properties(height=alt.Step(16))
+    ).properties(height=alt.Step(18))
 
 
 def donut(df: pl.DataFrame, category: str, value: str) -> alt.Chart:

@@ -90,3 +90,11 @@ def test_cli_exit_codes(tmp_path):
     assert run.returncode == 2 and run.stdout.strip().startswith("error:")
     ok = subprocess.run([sys.executable, "-m", "pipelines.cli", "parse", str(SEED), "--json"], capture_output=True, text=True)
     assert ok.returncode == 0 and '"t2_license_decisions": 1708' in ok.stdout
+
+
+def test_legacy_doc_names_what_to_install(monkeypatch):
+    import shutil as shutil_module
+
+    monkeypatch.setattr(shutil_module, "which", lambda name: None)
+    result = parse_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512, "old.doc")
+    assert result["error_code"] == "needs_libreoffice" and "LibreOffice" in result["error"]

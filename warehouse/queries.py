@@ -70,7 +70,7 @@ def all_metrics(con) -> pl.DataFrame:
 
 
 def outcome_mix(con, province_code: str, parent_code: str | None, year: int) -> pl.DataFrame:
-    sql = """SELECT jurisdiction_name, granted, partial, denied, unable, not_processed, other_handling, requests_processed,
+    sql = """SELECT jurisdiction_name, synthetic, granted, partial, denied, unable, not_processed, other_handling, requests_processed,
                     duplicate, duplicate_share, mass_repeat, mass_repeat_share, requests_new
              FROM metrics_jurisdiction_year WHERE report_level = 'government' AND province_code = ? AND year = ?"""
     params: list = [province_code, year]

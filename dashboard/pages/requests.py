@@ -13,10 +13,14 @@ if mix.is_empty():
     st.info("所选范围和年度没有报告。")
     st.stop()
 outcomes = ["granted", "partial", "denied", "unable", "not_processed", "other_handling"]
+mix = common.mark_synthetic(mix)
+common.synthetic_notice(mix)
 long = mix.unpivot(index="jurisdiction_name", on=outcomes, variable_name="outcome", value_name="count").with_columns(
     pl.col("outcome").replace_strict({k: common.label(k) for k in outcomes}))
 st.subheader("办理结果构成")
-st.altair_chart(charts.stacked_share(long, "outcome", "count", "jurisdiction_name", "占办理总计的比例"), width="stretch")
+st.caption("各项占（七）办理总计的比例；不予公开、无法提供、不予处理为各理由之和。")
+st.altair_chart(charts.stacked_share(long, "outcome", "count", "jurisdiction_name", "占办理总计的比例",
+                                     [common.label(k) for k in outcomes]), width="stretch")
 left, right = st.columns(2)
 applicants = queries.applicant_mix(con, province, parent, year)
 labels = {f"t3_new_received__{c['col']}": c["label"] for c in load_catalogue().raw["t3"]["columns"]}
