@@ -48,6 +48,12 @@ def region_filters(con, key_prefix: str, with_year: bool = True):
     return province, parent or None, year
 
 
+def stop_if_empty(df, message: str = "所选范围没有报告。") -> None:
+    if df.is_empty():
+        st.info(message)
+        st.stop()
+
+
 def synthetic_notice(df) -> None:
     if "synthetic" in df.columns and df["synthetic"].any():
         st.caption(f"含{SYNTHETIC_BADGE}：标注“{SYNTHETIC_BADGE}”的记录为合成演示数据，不是真实报告。")

@@ -33,6 +33,16 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     return cursor.execute(sql, params or []).pl()
 
 
+def _filtered(sql: str, params: list, filters: dict[str, object]) -> tuple[str, list]:
+    """Append `AND column = ?` (or list membership) for every filter that is set; values stay parameters."""
+    for column, value in filters.items():
+        if value is None or value == "" or value == []:
+            continue
+        sql += f" AND list_contains(?, {column})" if isinstance(value, list) else f" AND {column} = ?"
+        params.append(value)
+    return sql, params
+
+
 def provinces(con) -> pl.DataFrame:
     return frame(con, "SELECT DISTINCT province_code, province_name FROM metrics_jurisdiction_year ORDER BY 1")
 
@@ -48,20 +58,9 @@ def years(con) -> list[int]:
 
 def metrics(con, province_code: str | None = None, parent_code: str | None = None, year: int | None = None,
             codes: list[str] | None = None, level: str = "government") -> pl.DataFrame:
-    sql = "SELECT * FROM metrics_jurisdiction_year WHERE report_level = ?"
-    params: list = [level]
-    if province_code:
-        sql += " AND province_code = ?"
-        params.append(province_code)
-    if parent_code:
-        sql += " AND parent_code = ?"
-        params.append(parent_code)
-    if year is not None:
-        sql += " AND year = ?"
-        params.append(year)
-    if codes:
-        sql += " AND list_contains(?, jurisdiction_code)"
-        params.append(codes)
+    sql, params = _filtered("SELECT * FROM metrics_jurisdiction_year WHERE report_level = ?", [level],
+                            {"province_code": province_code, "parent_code": parent_code, "year": year,
+                             "jurisdiction_code": codes})
     return frame(con, sql + " ORDER BY jurisdiction_code, year", params)
 
 
@@ -73,10 +72,7 @@ def outcome_mix(con, province_code: str, parent_code: str | None, year: int) -> 
     sql = """SELECT jurisdiction_name, synthetic, granted, partial, denied, unable, not_processed, other_handling, requests_processed,
                     duplicate, duplicate_share, mass_repeat, mass_repeat_share, requests_new
              FROM metrics_jurisdiction_year WHERE report_level = 'government' AND province_code = ? AND year = ?"""
-    params: list = [province_code, year]
-    if parent_code:
-        sql += " AND parent_code = ?"
-        params.append(parent_code)
+    sql, params = _filtered(sql, [province_code, year], {"parent_code": parent_code})
     return frame(con, sql + " ORDER BY jurisdiction_name", params)
 
 
@@ -85,20 +81,14 @@ def applicant_mix(con, province_code: str, parent_code: str | None, year: int) -
     keys = [f"t3_new_received__{c}" for c in cat.t3_columns[:6]]
     sql = """SELECT c.key, sum(c.value) AS requests FROM metrics_jurisdiction_year m JOIN cells c USING (sha256)
              WHERE m.report_level = 'government' AND m.province_code = ? AND m.year = ? AND list_contains(?, c.key)"""
-    params: list = [province_code, year, keys]
-    if parent_code:
-        sql += " AND m.parent_code = ?"
-        params.append(parent_code)
+    sql, params = _filtered(sql, [province_code, year, keys], {"m.parent_code": parent_code})
     return frame(con, sql + " GROUP BY c.key ORDER BY c.key", params)
 
 
 def failing_checks(con, kind: str | None = None) -> pl.DataFrame:
-    sql = """SELECT r.jurisdiction_name, r.issuer, r.year, r.file_name, k.code, k.kind, k.severity, k.detail, r.sha256, r.synthetic
-             FROM checks k JOIN reports r USING (sha256) WHERE k.status = 'fail'"""
-    params: list = []
-    if kind:
-        sql += " AND k.kind = ?"
-        params.append(kind)
+    sql, params = _filtered("""SELECT r.jurisdiction_name, r.issuer, r.year, r.file_name, k.code, k.kind, k.severity,
+                                      k.detail, r.sha256, r.synthetic
+                               FROM checks k JOIN reports r USING (sha256) WHERE k.status = 'fail'""", [], {"k.kind": kind})
     return frame(con, sql + " ORDER BY r.year DESC, r.jurisdiction_name, k.code", params)
 
 
@@ -111,11 +101,7 @@ def quality_scores(con) -> pl.DataFrame:
 
 
 def coverage(con, province_code: str, parent_code: str | None = None) -> pl.DataFrame:
-    sql = "SELECT * FROM coverage WHERE province_code = ?"
-    params: list = [province_code]
-    if parent_code:
-        sql += " AND parent_code = ?"
-        params.append(parent_code)
+    sql, params = _filtered("SELECT * FROM coverage WHERE province_code = ?", [province_code], {"parent_code": parent_code})
     return frame(con, sql + " ORDER BY jurisdiction_code, year", params)
 
 

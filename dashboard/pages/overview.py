@@ -9,9 +9,7 @@ con = common.connection()
 province, parent, year = common.region_filters(con, "overview")
 now = queries.metrics(con, province, parent, year)
 before = queries.metrics(con, province, parent, year - 1)
-if now.is_empty():
-    st.info("所选范围和年度没有报告。")
-    st.stop()
+common.stop_if_empty(now, "所选范围和年度没有报告。")
 common.synthetic_notice(now)
 
 

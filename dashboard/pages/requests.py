@@ -9,9 +9,7 @@ st.title("依申请公开")
 con = common.connection()
 province, parent, year = common.region_filters(con, "requests")
 mix = queries.outcome_mix(con, province, parent, year)
-if mix.is_empty():
-    st.info("所选范围和年度没有报告。")
-    st.stop()
+common.stop_if_empty(mix, "所选范围和年度没有报告。")
 outcomes = ["granted", "partial", "denied", "unable", "not_processed", "other_handling"]
 mix = common.mark_synthetic(mix)
 common.synthetic_notice(mix)

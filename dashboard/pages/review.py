@@ -8,9 +8,7 @@ st.title("复议诉讼")
 con = common.connection()
 province, parent, _ = common.region_filters(con, "review", with_year=False)
 data = queries.metrics(con, province, parent)
-if data.is_empty():
-    st.info("所选范围没有报告。")
-    st.stop()
+common.stop_if_empty(data, "所选范围没有报告。")
 yearly = data.group_by("year").agg(
     pl.col("review_total").sum(), pl.col("review_corrected").sum(), pl.col("litigation_total").sum(),
     pl.col("litigation_corrected").sum()).sort("year").with_columns(
