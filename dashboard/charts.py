@@ -72,10 +72,16 @@ def donut(df: pl.DataFrame, category: str, value: str) -> alt.Chart:
     ).properties(height=260)
 
 
+COVERAGE_STATES = {"reported": "按时发布", "late": "逾期发布", "missing": "未见报告"}
+
+
 def coverage_matrix(df: pl.DataFrame) -> alt.Chart:
-    colors = alt.Scale(domain=["reported", "late", "missing"], range=["#3a9d5d", "#d9822b", "#c23b3b"])
-    return alt.Chart(df).mark_rect().encode(
-        x=alt.X("year:O", title="年度"), y=alt.Y("jurisdiction_name:N", title=None),
-        color=alt.Color("state:N", scale=colors, title="状态"),
-        tooltip=["jurisdiction_name:N", "year:O", "state:N", "published_at:T", "deadline:T"],
-    ).properties(height=alt.Step(12))
+    df = df.with_columns(pl.col("state").replace_strict(COVERAGE_STATES).alias("状态"))
+    colors = alt.Scale(domain=list(COVERAGE_STATES.values()), range=["#3a9d5d", "#d9822b", "#c23b3b"])
+    return alt.Chart(df).mark_rect(stroke="white", strokeWidth=1).encode(
+        x=alt.X("year:O", title="年度", axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("jurisdiction_name:N", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=220)),
+        color=alt.Color("状态:N", scale=colors, title="状态"),
+        tooltip=[alt.Tooltip("jurisdiction_name:N", title="地区"), alt.Tooltip("year:O", title="年度"),
+                 alt.Tooltip("状态:N"), alt.Tooltip("published_at:T", title="发布日期"), alt.Tooltip("deadline:T", title="法定期限")],
+    ).properties(height=alt.Step(16))

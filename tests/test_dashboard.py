@@ -1,10 +1,13 @@
 """Every page renders with AppTest on a small warehouse; filters change the charts; hostile text stays text."""
+import hashlib
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from pipelines.demo.generate import generate
 
 from .conftest import ROOT, SEED
 from .test_assets import run, settings_for
@@ -20,6 +23,8 @@ def published(tmp_path_factory, small_inbox):
     shutil.copytree(small_inbox, inbox)
     text = SEED.read_text(encoding="utf-8").replace("鄂托克前旗 2022 年政府信息公开工作报告", f"{HOSTILE}2022年政府信息公开工作年度报告", 1)
     (inbox / "hostile.txt").write_text(text, encoding="utf-8")
+    # a whole province, so pages and screenshots show what a user sees (fast formats keep the fixture quick)
+    generate(inbox / "province", seed=7, count=800, formats=["html", "txt"])
     settings = settings_for(tmp, inbox)
     assert run(settings).success
     old = os.environ.get("NIANBAO_PUBLISHED")
@@ -77,7 +82,9 @@ def test_hostile_issuer_is_shown_as_text(published):
     at = app(ROOT / "dashboard" / "pages" / "detail.py").run()
     at.text_input(key="detail_search").set_value("鄂托克旗").run()
     assert not at.exception
-    assert at.selectbox(key="detail_report").options
+    hostile_sha = hashlib.sha256((published.parent.parent / "inbox" / "hostile.txt").read_bytes()).hexdigest()
+    at.selectbox(key="detail_report").set_value(hostile_sha).run()
+    assert not at.exception
     assert all("<script>" not in m.value for m in at.markdown)
     assert any(HOSTILE in t.value for t in at.text)
 

@@ -6,7 +6,7 @@ from warehouse import queries
 st.title("数据质量")
 con = common.connection()
 province, parent, _ = common.region_filters(con, "quality", with_year=False)
-st.subheader("报告覆盖（地区 × 年度：已报 / 逾期 / 缺失）")
+st.subheader("报告覆盖（地区 × 年度：按时发布 / 逾期发布 / 未见报告）")
 cover = queries.coverage(con, province, parent)
 if cover.is_empty():
     st.info("没有覆盖数据。")
