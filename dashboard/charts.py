@@ -27,11 +27,13 @@ def ranking(df: pl.DataFrame, metric: str, label: str, percent: bool = False) ->
 
 def banded(bands: pl.DataFrame, label: str) -> alt.Chart:
     """Units per band (frame from transform.bands)."""
-    return alt.Chart(bands).mark_bar(color=PALETTE[1]).encode(
-        x=alt.X("band:N", sort=alt.SortField("order"), title=label, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("units:Q", title="地区数", axis=alt.Axis(tickMinStep=1)),
+    bars = alt.Chart(bands).mark_bar(color=PALETTE[1]).encode(
+        y=alt.Y("band:N", sort=alt.SortField("order"), title=label, axis=alt.Axis(labelOverlap=False)),
+        x=alt.X("units:Q", title="地区数", axis=alt.Axis(tickMinStep=1)),
         tooltip=[alt.Tooltip("band:N", title=label), alt.Tooltip("units:Q", title="地区数")],
-    ).properties(height=240)
+    )
+    labels = bars.mark_text(align="left", dx=4, color="#333").encode(text="units:Q")
+    return (bars + labels).properties(height=alt.Step(34))
 
 
 def grouped_bars(df: pl.DataFrame, metric: str, label: str) -> alt.Chart:
