@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from warehouse.catalogue import load_catalogue
@@ -46,7 +47,8 @@ def _parse(data: bytes, name: str, sha: str, province: str | None) -> dict:
     doc = read_document(data, name)
     issuer, year, year_source = metadata.issuer_and_year(doc)
     rows = build_rows(tokens_of(doc))
-    tables = recognize(rows, year)
+    narrative_numbers = frozenset(re.findall(r"\d+", " ".join(r.label for r in rows if not r.values)))
+    tables = recognize(rows, year, narrative_numbers)
     if not any(tables.template.values()):
         raise ReportError("not_report", "no annual-report tables found: this does not look like a 政府信息公开工作年度报告")
     checks = validate(tables)

@@ -27,6 +27,7 @@ class CellValue:
 @dataclass
 class Tables:
     template: dict = field(default_factory=lambda: {"t2": None, "t3": None, "t4": None})
+    narrative_numbers: frozenset = frozenset()
     cells: dict[str, CellValue] = field(default_factory=dict)
     missing_rows: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -76,8 +77,11 @@ def _parse_value(token: Token, signed: bool = False) -> CellValue:
 
 
 # ------------------------------------------------------------------ entry point
-def recognize(rows: list[Row], year_hint: int | None = None) -> Tables:
+def recognize(rows: list[Row], year_hint: int | None = None, narrative_numbers: frozenset[str] = frozenset()) -> Tables:
+    """`narrative_numbers`: numbers written in the report's prose, used only to choose among readings of a
+    damaged table-2 row (which has no identities); such cells stay `uncertain`."""
     result = Tables()
+    result.narrative_numbers = narrative_numbers
     t3_start, t3_end = _t3_bounds(rows)
     t2_rows = rows[_t2_start(rows, t3_start):t3_start if t3_start is not None else len(rows)]
     _read_t2(t2_rows, result, year_hint)
@@ -173,6 +177,16 @@ def _assign_t2_row(row: Row, cells, result: Tables) -> None:
         status, note = "imputed", "collapsed or flattened row; only one reading"
     else:
         status, note = "uncertain", f"{len(numbers)} values for {width} cells; {len(candidates)} readings fit"
+    if len(candidates) > 1 and result.narrative_numbers:
+        # prefer the reading whose larger numbers the prose also states ("现行有效…698件")
+        def support(candidate: list[int]) -> int:
+            return sum(str(v) in result.narrative_numbers for v in candidate if v >= 10)
+
+        best = max(support(c) for c in candidates)
+        leaders = [c for c in candidates if support(c) == best]
+        if best and len(leaders) == 1:
+            candidates = leaders + [c for c in candidates if c is not leaders[0]]
+            note += "; the prose states " + ", ".join(str(v) for v in leaders[0] if v >= 10 and str(v) in result.narrative_numbers)
     chosen = candidates[0] if candidates else [None] * width
     for c, value in zip(cells, chosen):
         result.cells[c.key] = CellValue(value, status if value is not None else "uncertain", where, raw, note)
