@@ -125,12 +125,12 @@ def frames(results: list[dict]) -> dict[str, pl.DataFrame]:
         for c in r["checks"] + r.get("quality", []):
             checks.append({"sha256": sha, "code": c["code"], "kind": c.get("kind", "identity"), "status": c["status"],
                            "severity": c.get("severity", "info"), "detail": c["detail"]})
-    schema_reports = {"published_at": pl.Date, "deadline": pl.Date, "year": pl.Int32}
     report_frame = pl.DataFrame(reports, infer_schema_length=None)
-    if not report_frame.is_empty():
+    if not report_frame.is_empty():  # ISO date strings from the parser become DATE columns
         report_frame = report_frame.with_columns(
-            [pl.col(c).cast(pl.Utf8).str.to_date(strict=False) if c != "year" else pl.col(c).cast(pl.Int32)
-             for c in schema_reports])
+            pl.col("published_at").cast(pl.Utf8).str.to_date(strict=False),
+            pl.col("deadline").cast(pl.Utf8).str.to_date(strict=False),
+            pl.col("year").cast(pl.Int32))
     return {
         "reports": report_frame,
         "cells": pl.DataFrame(cells, schema={"sha256": pl.Utf8, "key": pl.Utf8, "value": pl.Float64, "status": pl.Utf8,

@@ -55,7 +55,6 @@ def _parse(data: bytes, name: str, sha: str, province: str | None) -> dict:
     resolution = resolve(issuer, province, year) if issuer else resolve("", province, year)
     report_scope = metadata.scope(resolution.issuer_kind, doc)
     published, published_source = metadata.published_at(doc, year)
-    cat = load_catalogue()
     expected = _expected_keys(tables.template)
     missing = [k for k in expected if k not in tables.cells]
     default = metadata.default_version(year)
@@ -85,7 +84,6 @@ def _parse(data: bytes, name: str, sha: str, province: str | None) -> dict:
         gaps = tables.missing_rows + [f"{t} not found" for t, v in tables.template.items() if not v]
         result["error"] = f"incomplete report: {', '.join(gaps[:6])}{' …' if len(gaps) > 6 else ''}"
         result["error_code"] = "incomplete"
-    del cat
     return result
 
 

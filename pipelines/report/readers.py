@@ -126,9 +126,9 @@ def read_html(data: bytes) -> Document:
             meta.setdefault("source_org", m.get("content", ""))
         if name in ("articletitle", "title") and m.get("content"):
             meta.setdefault("article_title", m.get("content"))
-    for tag in _DROP_TAGS:
-        for el in root.iter(tag):
-            el.drop_tree() if el.getparent() is not None else None
+    for el in list(root.iter(*_DROP_TAGS)):  # collected first: dropping while iterating skips elements
+        if el.getparent() is not None:
+            el.drop_tree()
     header_text = root.text_content() if len(root) else ""
     meta["page_text_head"] = re.sub(r"\s+", " ", header_text)[:6000]
     content = _content_root(root)

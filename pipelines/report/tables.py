@@ -295,8 +295,6 @@ def _solve_t3(candidates: dict, by_row: dict, result: Tables, version: str) -> N
             trial = dict(zip(keys, combo))
             if _columns_hold(trial, result, version):
                 fitting.append(combo)
-                if len(fitting) > 1 and size > 1:
-                    pass
     for i, key in enumerate(keys):
         readings = {combo[i] and tuple(combo[i]) for combo in fitting} if fitting else {tuple(c) for c in damaged[key]}
         readings.discard(None)
