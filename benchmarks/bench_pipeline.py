@@ -8,11 +8,10 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import duckdb
-from common import ROOT, run_measured, save
+from common import run_measured, save
 
 from pipelines.demo.generate import generate
 

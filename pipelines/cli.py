@@ -29,7 +29,7 @@ def _summary(result: dict) -> str:
     lines = [
         f"{result['file']}: {result['issuer'] or '?'} · {result['year'] or '?'}年 · {result['format']}",
         f"  jurisdiction: {j.get('name') or j['status']} ({j.get('code') or '-'}) · kind {result['issuer_kind']} · scope {result['scope']}",
-        f"  templates: " + ", ".join(f"{t}={v or '—'}" for t, v in result["template"].items()),
+        "  templates: " + ", ".join(f"{t}={v or '—'}" for t, v in result["template"].items()),
     ]
     for key in ("t2_license_decisions", "t2_penalty_decisions", "t2_coercion_decisions", "t3_new_received__total",
                 "t3_nohandle_repeat__total", "t3_total_processed__total", "t4_review_total"):

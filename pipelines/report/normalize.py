@@ -7,8 +7,6 @@ from functools import lru_cache
 
 _WS = re.compile(r"\s+")
 _QUOTES = str.maketrans("", "", "“”\"'‘’「」")
-NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
-DASHES = {"-", "—", "–", "/", "／", "无", "－", "——", "--", "\\", "、"}
 
 
 def nfkc(text: str) -> str:

@@ -203,7 +203,7 @@ def carry_checks(rows: list[dict]) -> list[tuple[str, dict]]:
     by_body = defaultdict(dict)
     for r in rows:
         by_body[r["body"]][r["year"]] = r
-    for body, years in by_body.items():
+    for years in by_body.values():
         for year, r in years.items():
             prev = years.get(year - 1) if year else None
             if not prev:

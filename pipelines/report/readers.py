@@ -11,7 +11,6 @@ from pathlib import Path
 
 from .errors import ReportError
 from .model import Block, Cell, Document
-from .normalize import nfkc
 
 MAX_BYTES = 64 * 1024 * 1024
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)

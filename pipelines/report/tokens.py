@@ -15,7 +15,6 @@ _VALUE = re.compile(r"^\s*([+-]?\d[\d,]*(?:\.\d+)?)\s*(万元|元|件|项|个|�
 _DASH = re.compile(r"^\s*(?:-+|—+|–|/|／|无|－+|\\)\s*$")
 # Inside free text: numbers, but not ordinals like "1." that start a label nor numbers inside words like 711号.
 _INLINE_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?(?:万元|元)?")
-_ORDINAL_TAIL = re.compile(r"(\d)\.$")
 _NARRATIVE_MARKS = ("。", "；", "：“")
 MAX_LABEL_CHARS = 60
 
