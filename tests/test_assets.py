@@ -58,6 +58,9 @@ def test_tables_and_seed_mart(built):
                          FROM metrics_jurisdiction_year WHERE jurisdiction_code = '150623' AND year = 2022
                          AND report_level = 'government'""").fetchone()
     assert row == (1708, 1527, 38, 6, 1, pytest.approx(1 / 6), False)
+    fees = con.execute("""SELECT t2_version, count(*), count(admin_fees_wan) FROM metrics_jurisdiction_year
+                          GROUP BY ALL""").fetchall()
+    assert all(with_fee == (0 if version == "v2019" else n) for version, n, with_fee in fees)  # never mixed
     errors = dict(con.execute("SELECT file_name, error_code FROM ingest_errors").fetchall())
     assert errors == {"broken.pdf": "corrupt", "news.html": "not_report"}
     assert con.execute("SELECT count(*) FROM jurisdictions WHERE province_code = '150000'").fetchone()[0] == 116

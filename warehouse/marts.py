@@ -42,10 +42,12 @@ def build_marts(con: duckdb.DuckDBPyConnection) -> None:
     selects = []
     for metric in cat.metrics:
         sql = _metric_sql(metric, defined)
+        for table, version in metric.get("only", {}).items():
+            if table not in ("t2", "t3", "t4") or version not in ("v2019", "v2021"):
+                raise ValueError(f"catalogue metric {metric['key']}: bad 'only' {table}={version}")
+            sql = f"CASE WHEN r.{table}_version = '{version}' THEN {sql} END"
         defined[metric["key"]] = f"({sql})"
         selects.append(f"{sql} AS {metric['key']}")
-    fee = "CASE WHEN r.t2_version = 'v2021' THEN {0} END"
-    selects = [s if not s.endswith(" AS admin_fees_wan") else fee.format(s[: -len(" AS admin_fees_wan")]) + " AS admin_fees_wan" for s in selects]
     con.execute(f"""CREATE OR REPLACE TABLE report_metrics AS
         SELECT r.sha256, r.jurisdiction_code, r.year, r.report_level, r.synthetic AS is_synthetic, r.t2_version, r.t3_version, r.status, r.published_at,
                (SELECT count(*) FROM checks c WHERE c.sha256 = r.sha256 AND c.kind = 'identity' AND c.status = 'fail') AS failing_identities,
