@@ -18,13 +18,13 @@ def settings_resource() -> NianbaoSettings:
 
 
 @schedule(job=main_job, cron_schedule="0 6 * * *", execution_timezone="Asia/Shanghai",
-          default_status=DefaultScheduleStatus.STOPPED)
+          default_status=DefaultScheduleStatus.RUNNING)
 def daily_refresh():
     """Every morning at 06:00 Beijing time."""
     return RunRequest()
 
 
-@sensor(job=main_job, minimum_interval_seconds=30, default_status=DefaultSensorStatus.STOPPED)
+@sensor(job=main_job, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING)
 def inbox_sensor(context: SensorEvaluationContext):
     """Starts a run when the set of files in the inbox changes (new, replaced or removed documents)."""
     files = ingest.scan_inbox(default_paths()["inbox_dirs"])

@@ -191,3 +191,29 @@ def test_repository_dagster_yaml_is_a_valid_instance(tmp_path, monkeypatch):
     instance = DagsterInstance.get()
     assert type(instance.run_storage).__name__ == "SqliteRunStorage"
     assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
+
+
+def test_sensor_run_parses_only_the_dropped_document(tmp_path, small_inbox, monkeypatch):
+    """Drop one report into a built inbox: the sensor asks for a run, and that run parses only the new file."""
+    from dagster import Definitions
+
+    from pipelines import definitions
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(small_inbox, inbox)
+    settings = settings_for(tmp_path, inbox)
+    assert run(settings).success
+    monkeypatch.setattr(definitions, "default_paths", lambda: {"inbox_dirs": [str(inbox)]})
+    cursor = definitions.inbox_sensor(build_sensor_context()).run_key
+    (inbox / "dropped.txt").write_bytes(SEED.read_bytes().replace("鄂托克前旗".encode(), "鄂托克旗".encode()))
+    request = definitions.inbox_sensor(build_sensor_context(cursor=cursor))
+    assert request.run_key and request.run_key != cursor
+    defs = Definitions(assets=ALL_ASSETS, asset_checks=ALL_CHECKS, jobs=[definitions.main_job],
+                       resources={"settings": settings})
+    result = defs.resolve_job_def("main_job").execute_in_process(instance=DagsterInstance.ephemeral())
+    assert result.success
+    parsed = [m for m in result.get_asset_materialization_events() if m.asset_key.path == ["parsed_reports"]][0]
+    assert parsed.materialization.metadata["parsed"].value == 1
+    con = duckdb.connect(settings.published_path, read_only=True)
+    assert con.execute("""SELECT count(*) FROM metrics_jurisdiction_year
+                          WHERE jurisdiction_code = '150624' AND year = 2022""").fetchone()[0] == 1
