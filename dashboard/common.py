@@ -48,6 +48,25 @@ def region_filters(con, key_prefix: str, with_year: bool = True):
     return province, parent or None, year
 
 
+COLUMN_LABELS = {
+    "jurisdiction_code": "区划代码", "jurisdiction_name": "地区", "parent_name": "盟/市", "year": "年度",
+    "issuer": "发布机关", "file_name": "文件", "code": "检查项", "kind": "类别", "severity": "级别", "detail": "说明",
+    "status": "结果", "score": "评分", "reasons": "扣分原因", "synthetic": "示例数据", "t2_version": "表二模板",
+    "t3_version": "表三模板", "error_code": "错误类型", "reason": "原因", "failed_at": "时间", "label": "单元格",
+    "value": "数值", "source": "出处", "raw": "原文", "note": "备注", "format": "格式",
+}
+
+
+def show_table(df, container=st, percent: tuple[str, ...] = ()) -> None:
+    """A dataframe with Chinese column names (metric names from the field catalogue); shares as percentages."""
+    cat = load_catalogue()
+    metric_keys = {m["key"] for m in cat.metrics}
+    names = {c: COLUMN_LABELS.get(c) or (cat.label(c) if c in metric_keys else c) for c in df.columns}
+    shares = [c for c in df.columns if c in percent or (c in metric_keys and cat.metric(c).get("unit") == "share")]
+    config = {names[c]: st.column_config.NumberColumn(names[c], format="percent") for c in shares}
+    container.dataframe(df.rename(names), hide_index=True, width="stretch", column_config=config)
+
+
 def stop_if_empty(df, message: str = "所选范围没有报告。") -> None:
     if df.is_empty():
         st.info(message)

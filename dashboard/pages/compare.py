@@ -39,7 +39,7 @@ common.stop_if_empty(data, "没有满足条件的地区。")
 st.altair_chart(charts.grouped_bars(data, metric, common.label(metric)), width="stretch")
 st.altair_chart(charts.trend(data, metric, common.label(metric)), width="stretch")
 table = data.select("jurisdiction_code", "jurisdiction_name", "year", "t3_version", metric).sort("jurisdiction_code", "year")
-st.dataframe(table, width="stretch", hide_index=True)
+common.show_table(table)
 
 
 def excel_bytes(df: pl.DataFrame) -> bytes:

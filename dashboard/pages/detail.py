@@ -16,19 +16,22 @@ options = dict(zip(reports["sha256"], [f"{r['issuer'] or '?'} · {r['year']}年 
                                       for r in reports.to_dicts()]))
 sha = st.selectbox("报告", list(options), format_func=options.get, key="detail_report")
 report = queries.report(con, sha)
+cat = load_catalogue()
 st.text(f"{report['title'] or report['issuer']}")
-st.caption(f"地区：{report['jurisdiction_name'] or '未识别'} · 类型：{report['issuer_kind']} · 范围：{report['scope']} · "
+kinds, scopes = cat.raw["issuer_kinds"], cat.raw["scopes"]
+st.caption(f"地区：{report['jurisdiction_name'] or '未识别'} · 类型：{kinds.get(report['issuer_kind'], report['issuer_kind'])} · "
+           f"范围：{scopes.get(report['scope'], report['scope'])} · "
            f"模板：表二 {report['t2_version']} / 表三 {report['t3_version']} · 发布：{report['published_at'] or '未知'}")
 if report["synthetic"]:
     st.warning("示例数据：此报告为合成演示数据，不是真实报告。")
-cat = load_catalogue()
 cells = queries.report_cells(con, sha).with_columns(
-    pl.col("key").replace_strict({k: c.label for k, c in cat.cells.items()}, default=None).alias("label"))
+    pl.col("key").replace_strict({k: c.label for k, c in cat.cells.items()}, default=None).alias("label"),
+    pl.col("status").replace_strict({k: f"{k}：{v}" for k, v in cat.statuses.items()}, default=pl.col("status")))
 tabs = st.tabs(["表二 主动公开", "表三 依申请公开", "表四 复议诉讼", "检查结果"])
 for tab, prefix in zip(tabs[:3], ["t2_", "t3_", "t4_"]):
-    tab.dataframe(cells.filter(pl.col("key").str.starts_with(prefix)).select("label", "value", "status", "source", "raw", "note"),
-                  hide_index=True, width="stretch")
-tabs[3].dataframe(queries.report_checks(con, sha), hide_index=True, width="stretch")
+    common.show_table(cells.filter(pl.col("key").str.starts_with(prefix)).select("label", "value", "status", "source", "raw", "note"),
+                      container=tab)
+common.show_table(queries.report_checks(con, sha), container=tabs[3])
 document = queries.stored_document(con, sha)
 if document and Path(document["stored_path"]).exists():
     st.download_button("下载原始文件", Path(document["stored_path"]).read_bytes(), document["file_name"])

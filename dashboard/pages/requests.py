@@ -27,7 +27,5 @@ left.subheader("申请人构成（新收）")
 left.altair_chart(charts.donut(applicants, "applicant", "requests"), width="stretch")
 right.subheader("重复申请与大量反复申请")
 right.caption(common.help_text("duplicate_share") + " " + common.help_text("mass_repeat_share"))
-right.dataframe(mix.select("jurisdiction_name", "requests_new", "duplicate", "duplicate_share", "mass_repeat", "mass_repeat_share")
-                .sort("duplicate_share", descending=True, nulls_last=True), hide_index=True, width="stretch",
-                column_config={"duplicate_share": st.column_config.NumberColumn("重复申请占比", format="percent"),
-                               "mass_repeat_share": st.column_config.NumberColumn("大量反复占比", format="percent")})
+common.show_table(mix.select("jurisdiction_name", "requests_new", "duplicate", "duplicate_share", "mass_repeat",
+                             "mass_repeat_share").sort("duplicate_share", descending=True, nulls_last=True), container=right)

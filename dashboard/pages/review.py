@@ -25,5 +25,5 @@ rates = yearly.unpivot(index=["year"], on=["review_correction_rate", "litigation
 right.subheader("纠错率")
 right.altair_chart(charts.trend(rates, "rate", "纠错率"), width="stretch")
 st.caption(common.help_text("review_correction_rate"))
-st.dataframe(common.mark_synthetic(data).select("jurisdiction_name", "year", "review_total", "review_corrected",
-             "review_correction_rate", "litigation_total", "litigation_corrected"), hide_index=True, width="stretch")
+common.show_table(common.mark_synthetic(data).select("jurisdiction_name", "year", "review_total", "review_corrected",
+                  "review_correction_rate", "litigation_total", "litigation_corrected"))
