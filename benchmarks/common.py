@@ -15,10 +15,23 @@ SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 
 
+def machine_speed() -> float:
+    """CPU seconds for a fixed pure-Python loop: the state of this shared VM when a figure was taken."""
+    started = time.process_time()
+    total = 0
+    for i in range(5_000_000):
+        total += i
+    return round(time.process_time() - started, 3)
+
+
+_SPEED_AT_START = machine_speed()
+
+
 def save(name: str, figures: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     figures = {"benchmark": name, "measured_at": time.strftime("%Y-%m-%d %H:%M"), "machine":
-               f"{platform.machine()} · {__import__('os').cpu_count()} cores · Python {platform.python_version()}", **figures}
+               f"{platform.machine()} · {__import__('os').cpu_count()} cores · Python {platform.python_version()}",
+               "loop_5m_cpu_seconds": f"{_SPEED_AT_START}–{machine_speed()}", **figures}
     (RESULTS / f"{name}.json").write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
     print(json.dumps(figures, ensure_ascii=False, indent=2))
 

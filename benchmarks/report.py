@@ -62,6 +62,12 @@ def rows() -> list[tuple[str, str, str, str]]:
 def table() -> str:
     lines = ["| figure | target | measured | script |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | `benchmarks/{s}` |" for a, b, c, s in rows()]
+    states = [(n, load(n)) for n in ("accuracy", "parser", "resolver", "demo", "pipeline", "dashboard", "copy_detection")]
+    states = [f"{n} {r['measured_at'][11:]}: {r['loop_5m_cpu_seconds']} s" for n, r in states if "loop_5m_cpu_seconds" in r]
+    if states:
+        lines.append("")
+        lines.append("Machine state when each was taken (CPU seconds of a fixed 5M-step Python loop at the start and the end of each script; lower is faster): "
+                     + "; ".join(states) + ".")
     return "\n".join(lines)
 
 

@@ -7,6 +7,7 @@ first position; `span_filler` marks the positions it covers). Provenance travels
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass
@@ -22,8 +23,8 @@ class Block:
     kind: str = "text"  # text | table_row
     table_id: int | None = None
 
-    @property
-    def text(self) -> str:
+    @cached_property
+    def text(self) -> str:  # blocks are not changed once a reader has built them
         return "\t".join(c.text for c in self.cells)
 
 
@@ -43,5 +44,5 @@ class Document:
         if key not in self.meta:
             from .normalize import nfkc
 
-            self.meta[key] = nfkc(" ".join(b.text for b in self.blocks[:blocks]))
+            self.meta[key] = " ".join(nfkc(b.text) for b in self.blocks[:blocks])  # short blocks hit nfkc's cache
         return self.meta[key]
