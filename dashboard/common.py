@@ -32,15 +32,32 @@ def help_text(key: str) -> str:
     return load_catalogue().glossary(key)
 
 
-def region_filters(con, key_prefix: str, with_year: bool = True):
-    """Province → 盟/市 → year pickers; returns (province_code, parent_code or None, year)."""
+@st.cache_data(show_spinner=False, max_entries=4)
+def bulk_export_csv(path: str, mtime: float) -> bytes:
+    """All jurisdictions × all years, built once per published copy (not on every rerun)."""
+    con = queries.open_published(path)
+    try:
+        return queries.all_metrics(con).write_csv().encode("utf-8-sig")
+    finally:
+        con.close()
+
+
+def bulk_export() -> bytes:
+    path = queries.published_path()
+    return bulk_export_csv(str(path), path.stat().st_mtime)
+
+
+def region_filters(con, key_prefix: str, with_year: bool = True, default_league: bool = False):
+    """Province → 盟/市 → year pickers; returns (province_code, parent_code or None, year).
+    `default_league` starts on the first 盟/市 instead of the whole province (pages that draw one mark per unit)."""
     provinces = queries.provinces(con)
     names = dict(zip(provinces["province_code"], provinces["province_name"]))
     cols = st.columns(3)
     province = cols[0].selectbox("省份", list(names), format_func=names.get, key=f"{key_prefix}_province")
     leagues = queries.leagues(con, province)
     league_names = {"": "全部盟/市", **dict(zip(leagues["parent_code"], leagues["parent_name"]))}
-    parent = cols[1].selectbox("盟/市", list(league_names), format_func=league_names.get, key=f"{key_prefix}_league")
+    parent = cols[1].selectbox("盟/市", list(league_names), format_func=league_names.get, key=f"{key_prefix}_league",
+                               index=1 if default_league and len(league_names) > 1 else 0)
     year = None
     if with_year:
         years = queries.years(con)

@@ -8,7 +8,7 @@ from warehouse import queries
 
 st.title("对比")
 con = common.connection()
-province, parent, _ = common.region_filters(con, "compare", with_year=False)
+province, parent, _ = common.region_filters(con, "compare", with_year=False, default_league=True)
 pool = queries.metrics(con, province, parent)
 common.stop_if_empty(pool, "所选范围没有报告。")
 units = pool.select("jurisdiction_code", "jurisdiction_name").unique().sort("jurisdiction_code")
@@ -49,6 +49,7 @@ def excel_bytes(df: pl.DataFrame) -> bytes:
 
 
 c1, c2, c3 = st.columns(3)
-c1.download_button("下载 CSV", table.write_csv().encode("utf-8-sig"), "nianbao-compare.csv", "text/csv")
-c2.download_button("下载 Excel", excel_bytes(table), "nianbao-compare.xlsx")
-c3.download_button("导出全部地区×全部年度", queries.all_metrics(con).write_csv().encode("utf-8-sig"), "nianbao-all.csv", "text/csv")
+# Files are built only when a button is clicked (callables), so they never slow the page down.
+c1.download_button("下载 CSV", lambda: table.write_csv().encode("utf-8-sig"), "nianbao-compare.csv", "text/csv")
+c2.download_button("下载 Excel", lambda: excel_bytes(table), "nianbao-compare.xlsx")
+c3.download_button("导出全部地区×全部年度", common.bulk_export, "nianbao-all.csv", "text/csv")

@@ -5,17 +5,19 @@ from warehouse import queries
 
 st.title("数据质量")
 con = common.connection()
-province, parent, _ = common.region_filters(con, "quality", with_year=False)
+province, parent, _ = common.region_filters(con, "quality", with_year=False, default_league=True)
 st.subheader("报告覆盖（地区 × 年度：按时发布 / 逾期发布 / 未见报告）")
 cover = queries.coverage(con, province, parent)
 if cover.is_empty():
     st.info("没有覆盖数据。")
 else:
     st.altair_chart(charts.coverage_matrix(cover), width="stretch")
-st.subheader("报告评分（可排序）")
+st.subheader("报告评分（最低的 200 份；可排序）")
 scores = queries.quality_scores(con)
 common.synthetic_notice(scores)
-common.show_table(scores.drop("sha256"))
+common.show_table(scores.drop("sha256").head(200))
+st.download_button("下载全部评分", lambda: scores.drop("sha256").write_csv().encode("utf-8-sig"), "nianbao-scores.csv",
+                   "text/csv")
 st.subheader("勾稽关系不成立的报告")
 common.show_table(queries.failing_checks(con, "identity").drop("sha256"))
 st.subheader("质量问题（正文与表格、内容雷同、逾期等）")

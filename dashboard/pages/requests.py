@@ -7,7 +7,7 @@ from warehouse.catalogue import load_catalogue
 
 st.title("依申请公开")
 con = common.connection()
-province, parent, year = common.region_filters(con, "requests")
+province, parent, year = common.region_filters(con, "requests", default_league=True)
 mix = queries.outcome_mix(con, province, parent, year)
 common.stop_if_empty(mix, "所选范围和年度没有报告。")
 outcomes = ["granted", "partial", "denied", "unable", "not_processed", "other_handling"]
