@@ -21,8 +21,9 @@ PUBLISHED = AssetKey("published_warehouse")
 
 # One reporting body across years: a government's report may be signed 人民政府 one year and 人民政府办公室
 # the next; departments and 苏木/镇 are told apart by their name.
+# Synthetic (示例数据) and real reports are never compared with each other.
 BODY = ("jurisdiction_code || '|' || report_level || '|' || "
-        "CASE WHEN report_level = 'government' THEN '' ELSE issuer END")
+        "CASE WHEN report_level = 'government' THEN '' ELSE issuer END || '|' || CAST(synthetic AS VARCHAR)")
 
 
 class NianbaoSettings(ConfigurableResource):
@@ -103,8 +104,8 @@ def jurisdictions(settings: NianbaoSettings) -> MaterializeResult:
 def corpus_quality(context: AssetExecutionContext, settings: NianbaoSettings) -> MaterializeResult:
     """Checks that need the whole corpus: copying (内容雷同) and carry-over between years."""
     with db.connect(settings.warehouse_path) as con:
-        reports = con.execute(f"""SELECT sha256, issuer, jurisdiction_code, year, narrative, {BODY} AS body FROM reports
-                                  WHERE jurisdiction_status = 'resolved'""").pl().to_dicts()
+        reports = con.execute(f"""SELECT sha256, issuer, jurisdiction_code, year, narrative, synthetic, {BODY} AS body
+                                  FROM reports WHERE jurisdiction_status = 'resolved'""").pl().to_dicts()
         carry = con.execute(f"""
             SELECT r.sha256, r.issuer, r.jurisdiction_code, r.year, {BODY} AS body,
                    max(value) FILTER (WHERE key = 't3_carried_over__total') AS carried_over,
@@ -115,7 +116,9 @@ def corpus_quality(context: AssetExecutionContext, settings: NianbaoSettings) ->
                    string_agg(CAST(value AS VARCHAR), ',' ORDER BY key) FILTER (WHERE key LIKE 't3_%' OR key LIKE 't2_%') AS numbers
             FROM reports r JOIN cells c USING (sha256) WHERE r.jurisdiction_status = 'resolved'
             GROUP BY ALL""").pl().to_dicts()
-        found = copy_checks(reports) + carry_checks(carry)
+        found = carry_checks(carry)
+        for synthetic in (False, True):
+            found += copy_checks([r for r in reports if r["synthetic"] == synthetic])
         frame = pl.DataFrame([{"sha256": sha, **{k: f[k] for k in ("code", "status", "severity", "detail")},
                                "kind": "corpus"} for sha, f in found],
                              schema={"sha256": pl.Utf8, "code": pl.Utf8, "status": pl.Utf8, "severity": pl.Utf8,
