@@ -8,17 +8,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from warehouse.catalogue import load_catalogue
+
 from .normalize import nfkc
 
-SECTION_HEADINGS = ["一", "二", "三", "四", "五", "六"]
-SECTION_PATTERNS = [  # keyword of each heading; up to 10 characters may stand between numeral and keyword
-    ("一", r"总体情况|概述|基本情况|总体"),
-    ("二", r"主动公开"),
-    ("三", r"收到和处理|依申请"),
-    ("四", r"复议|诉讼"),
-    ("五", r"存在|问题|改进"),
-    ("六", r"其他|其它"),
-]
+SECTION_HEADINGS = [s["numeral"] for s in load_catalogue().raw["sections"]]
+SECTION_PATTERNS = [(s["numeral"], "|".join(s["keywords"])) for s in load_catalogue().raw["sections"]]
 _RECEIVED = re.compile(r"(?:收到|受理|接到|新收)[^。；，,\d]{0,16}?申请(?:共计|共)?\s*(\d+)\s*件"
                        r"|(?:收到|受理|接到|新收)\s*(\d+)\s*件(?:政府信息公开|依申请)")
 _REVIEW_COUNT = re.compile(r"行政复议(?:案件)?(?:共)?\s*(\d+)\s*(?:件|起)")

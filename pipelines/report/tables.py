@@ -105,8 +105,9 @@ def _t3_bounds(rows: list[Row]) -> tuple[int | None, int | None]:
 
 def _t2_start(rows: list[Row], t3_start: int | None) -> int:
     limit = t3_start if t3_start is not None else len(rows)
+    anchors = load_catalogue().raw["anchors"]["t2_start"]
     for i in range(limit):
-        if "第二十条" in rows[i].label or "信息内容" in rows[i].label:
+        if any(a in rows[i].label for a in anchors):
             return i
     return limit
 
@@ -362,9 +363,9 @@ def _finish_t3(result: Tables, version: str) -> None:
 def _read_t4(rows: list[Row], result: Tables) -> None:
     cat = load_catalogue()
     keys = cat.t4_keys()
+    anchors = cat.raw["anchors"]["t4_header"]
     for row in rows:
-        label = row.label
-        if not row.numbers() or not ("结果维持" in label or "尚未审结" in label or "行政复议" in label):
+        if not row.numbers() or not any(a in row.label for a in anchors):
             continue
         tokens = _trim_blanks(row.values)
         if len(tokens) > T4_WIDTH and row.grid:

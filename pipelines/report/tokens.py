@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from warehouse.catalogue import load_catalogue
+
 from .model import Document
 from .normalize import has_cjk, label_key, nfkc
 
@@ -85,7 +87,7 @@ def tokens_of(doc: Document) -> list[Token]:
     return out
 
 
-_TABLE_ANCHORS = re.compile(r"第二十条|信息内容|本年新收|上年结转|结果维持|结转下年|国家秘密|予以公开|不掌握")
+_TABLE_ANCHORS = re.compile("|".join(map(re.escape, load_catalogue().raw["anchors"]["free_text"])))
 
 
 def _free_text_tokens(text: str, where: str) -> list[Token]:
