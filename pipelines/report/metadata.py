@@ -18,6 +18,12 @@ _AGGREGATE = re.compile(r"汇总|各级行政机关|各苏木镇|各乡镇|旗�
 
 
 def report_title(doc: Document) -> str:
+    if "_title" not in doc.meta:  # asked for by several rules; found once
+        doc.meta["_title"] = _find_title(doc)
+    return doc.meta["_title"]
+
+
+def _find_title(doc: Document) -> str:
     lines = [b.text for b in doc.blocks[:12]]
     # a title broken over two lines: "洪泽区人民政府" / "2023 年政府信息公开工作年度报告"
     joined = [prev + line if re.match(r"\s*\d{4}\s*年", line) and len(prev) < 30 else line
