@@ -10,6 +10,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from warehouse.catalogue import load_catalogue
+
 from .errors import ReportError
 from .model import Block, Cell, Document
 
@@ -140,10 +142,12 @@ def read_html(data: bytes) -> Document:
 def _content_root(root):
     """The smallest element holding the report body (section headings and the tables), not the site chrome:
     climb from the table-3 table until the section headings are inside."""
-    anchor = next((t for t in root.iter("table") if "本年新收" in t.text_content()), None)
-    element = anchor
+    cat = load_catalogue()
+    table3 = next(r for r in cat.t3_rows if r.row == "new_received").match
+    first_section = cat.raw["sections"][0]["keywords"]
+    element = next((t for t in root.iter("table") if any(m in t.text_content() for m in table3)), None)
     while element is not None:
-        if "总体情况" in element.text_content():
+        if any(k in element.text_content() for k in first_section):
             return element
         element = element.getparent()
     return root
