@@ -7,25 +7,24 @@ first position; `span_filler` marks the positions it covers). Provenance travels
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     text: str
     where: str  # human-readable provenance, e.g. "line 57" or "table 2 row 4 col 3" or "page 3 table 1 r5c2"
     blank_in_grid: bool = False  # an empty cell of a real grid (kept distinct from "absent")
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     cells: list[Cell]
     kind: str = "text"  # text | table_row
     table_id: int | None = None
 
-    @cached_property
-    def text(self) -> str:  # blocks are not changed once a reader has built them
-        return "\t".join(c.text for c in self.cells)
+    @property
+    def text(self) -> str:
+        return self.cells[0].text if len(self.cells) == 1 else "\t".join(c.text for c in self.cells)
 
 
 @dataclass

@@ -20,7 +20,7 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+
 _BLOCK_TAGS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article",
                "header", "footer", "ul", "ol", "dd", "dt", "center", "blockquote", "pre", "form", "hr"}
 _DROP_TAGS = ["script", "style", "noscript", "iframe", "svg", "template", "select", "button", "input"]
-_LEADING_INT = re.compile(r"\s*(\d+)")
+_REPORT_WORDS = ("政府信息", "信息公开", "年度报告")
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-—–]\s*)?(?:第\s*)?\d{1,3}(?:\s*页)?(?:\s*/\s*(?:共\s*)?\d{1,3}\s*页?)?(?:\s*[-—–])?\s*$")
 
@@ -66,6 +66,12 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
             return data.decode(enc), enc
         except (UnicodeDecodeError, LookupError):
             continue
+    try:  # undeclared GBK, the usual case for Chinese government sites: accept it when it reads as a report
+        text = data.decode("gb18030")
+        if any(word in text for word in _REPORT_WORDS):
+            return text, "gb18030"
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -134,9 +140,7 @@ def read_html(data: bytes) -> Document:
     header_text = root.text_content() if len(root) else ""
     meta["page_text_head"] = re.sub(r"\s+", " ", header_text)[:6000]
     content = _content_root(root)
-    blocks: list[Block] = []
-    _walk_html(content, blocks, [""], {"tables": 0})
-    return Document(blocks, fmt="html", title=title, meta=meta)
+    return Document(_html_blocks(content), fmt="html", title=title, meta=meta)
 
 
 def _content_root(root):
@@ -153,72 +157,187 @@ def _content_root(root):
     return root
 
 
-def _flush(blocks: list[Block], buf: list[str]) -> None:
-    line = nfkc_spaces(buf[0])
-    if line:
-        blocks.append(Block([Cell(line, f"paragraph {len(blocks) + 1}")]))
-    buf[0] = ""
-
-
 def nfkc_spaces(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def _walk_html(el, blocks: list[Block], buf: list[str], counter: dict) -> None:
-    tag = el.tag if isinstance(el.tag, str) else ""
-    if tag == "table":
-        _flush(blocks, buf)
-        counter["tables"] += 1
-        _emit_table(el, blocks, counter["tables"])
-        return
-    block = tag in _BLOCK_TAGS
-    if block:
-        _flush(blocks, buf)
-    if el.text and tag not in ("",):
-        buf[0] += el.text
-    for child in el:
-        _walk_html(child, blocks, buf, counter)
-        if child.tail:
-            buf[0] += child.tail
-    if block:
-        _flush(blocks, buf)
+_MARKUP_NOISE = re.compile(r"<!--.*?-->|<\?.*?>", re.S)
+_TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)([^>]*)>")
+_ANY_TAG = re.compile(r"<[^>]*>")
+_TABLE_EDGE = re.compile(r"<(/?)table\b[^>]*>", re.I)
+_BLOCK_EDGE = re.compile(r"</?(?:%s)\b[^>]*>" % "|".join(sorted(_BLOCK_TAGS, key=len, reverse=True)), re.I)
+_ROW_OR_CELL = re.compile(r"<tr\b|<t([dh])\b([^>]*)>(.*?)</t[dh]>", re.S | re.I)
+_ROWSPAN = re.compile(r"(?:^|\s)rowspan\s*=\s*[\"']?\s*(\d+)", re.I)
+_COLSPAN = re.compile(r"(?:^|\s)colspan\s*=\s*[\"']?\s*(\d+)", re.I)
 
 
-def _emit_table(table, blocks: list[Block], table_id: int) -> None:
-    """Expand rowspan/colspan into a grid; each origin cell appears once, at its first row and column."""
+def _html_blocks(content) -> list[Block]:
+    """Paragraphs and table rows of an element, in document order.
+
+    lxml has already repaired the markup: its serialisation closes every element and escapes every `<` in
+    text, so patterns over that serialisation walk the tree without a Python call per element."""
+    import lxml.html
+
+    markup = _MARKUP_NOISE.sub("", lxml.html.tostring(content, encoding=str, with_tail=False))
+    blocks: list[Block] = []
+    position = tables = 0
+    for start, end in _top_level_tables(markup):
+        _paragraph_blocks(markup[position:start], blocks)
+        tables += 1
+        blocks.extend(_table_blocks(markup[start:end], tables))
+        position = end
+    _paragraph_blocks(markup[position:], blocks)
+    return blocks
+
+
+def _top_level_tables(markup: str) -> list[tuple[int, int]]:
+    spans, depth, start = [], 0, 0
+    for edge in _TABLE_EDGE.finditer(markup):
+        if edge.group(1):
+            if depth == 1:
+                spans.append((start, edge.end()))
+            depth = max(0, depth - 1)
+        else:
+            if depth == 0:
+                start = edge.start()
+            depth += 1
+    if depth:
+        spans.append((start, len(markup)))
+    return spans
+
+
+def _paragraph_blocks(markup: str, blocks: list[Block]) -> None:
+    """Text between block-level tags is one paragraph; inline tags are dropped."""
+    for piece in _BLOCK_EDGE.split(markup):
+        line = _cell_text(piece)
+        if line:
+            blocks.append(Block([Cell(line, f"paragraph {len(blocks) + 1}")]))
+
+
+def _cell_text(markup: str) -> str:
+    if "<" in markup:
+        markup = _ANY_TAG.sub("", markup)
+    if "&" in markup:
+        import html as html_entities
+
+        markup = html_entities.unescape(markup)
+    return _SPACES.sub(" ", markup).strip()
+
+
+def _table_blocks(markup: str, table_id: int) -> list[Block]:
+    """Rows of one table with rowspan/colspan expanded: each origin cell appears once, at its first row and
+    column. A table holding another table is walked tag by tag (the inner table's text stays in its cell)."""
+    if markup.count("<table") > 1:
+        return _nested_table_blocks(markup, table_id)
     covered: set[tuple[int, int]] = set()  # positions taken by a rowspan from a row above
-    rows = [tr for tr in table.iter("tr") if _closest_table(tr) is table]
-    for r, tr in enumerate(rows):
-        c = 0
-        cells: list[Cell] = []
-        for td in tr:
-            if td.tag not in ("td", "th"):
-                continue
+    blocks: list[Block] = []
+    cells: list[Cell] | None = None
+    r = c = -1
+    for kind, attributes, inner in _ROW_OR_CELL.findall(markup):
+        if not kind:
+            if cells:
+                blocks.append(Block(cells, kind="table_row", table_id=table_id))
+            cells, r, c = [], r + 1, 0
+            continue
+        if cells is None:
+            continue  # a cell outside any row
+        if covered:
             while (r, c) in covered:
                 c += 1
-            rowspan = _int_attr(td, "rowspan")
-            colspan = _int_attr(td, "colspan")
+        rowspan = colspan = 1
+        if "span" in attributes:
+            rowspan, colspan = _span(_ROWSPAN, attributes), _span(_COLSPAN, attributes)
             if rowspan > 1:
                 covered.update((r + dr, c + dc) for dr in range(1, rowspan) for dc in range(colspan))
-            text = nfkc_spaces(td.text_content())
-            cells.append(Cell(text, f"table {table_id} row {r + 1} col {c + 1}", blank_in_grid=not text))
-            c += colspan
-        if cells:
-            blocks.append(Block(cells, kind="table_row", table_id=table_id))
+        text = inner if inner.isdigit() else _cell_text(inner)
+        cells.append(Cell(text, f"table {table_id} row {r + 1} col {c + 1}", not text))
+        c += colspan
+    if cells:
+        blocks.append(Block(cells, kind="table_row", table_id=table_id))
+    return blocks
 
 
-def _closest_table(el):
-    parent = el.getparent()
-    while parent is not None and parent.tag != "table":
-        parent = parent.getparent()
-    return parent
+def _nested_table_blocks(markup: str, table_id: int) -> list[Block]:
+    pieces = _TAG.split(markup)  # text, then (slash, tag, attributes, text) per tag
+    table = _TableBuilder(table_id)
+    nested = -1  # the outer table's own tag comes first
+    for i in range(1, len(pieces), 4):
+        closing, tag, attributes, text = pieces[i] == "/", pieces[i + 1].lower(), pieces[i + 2], pieces[i + 3]
+        if tag == "table":
+            nested += -1 if closing else 1
+        elif not nested:
+            table.tag(closing, tag, attributes)
+        if text:
+            table.text(_entities(text))
+    return table.rows()
 
 
-def _int_attr(el, name: str) -> int:
-    value = el.get(name)
-    if value is None:
-        return 1
-    match = _LEADING_INT.match(value)
+def _entities(text: str) -> str:
+    if "&" in text:
+        import html as html_entities
+
+        return html_entities.unescape(text)
+    return text
+
+
+class _TableBuilder:
+    """Rows of one table with rowspan/colspan expanded: each origin cell appears once, at its first row and
+    column; text of tables nested inside a cell stays in that cell."""
+
+    def __init__(self, table_id: int) -> None:
+        self.table_id = table_id
+        self.covered: set[tuple[int, int]] = set()  # positions taken by a rowspan from a row above
+        self.blocks: list[Block] = []
+        self.row = -1
+        self.cells: list[Cell] | None = None
+        self.column = 0
+        self.cell_text: list[str] | None = None
+        self.span = (1, 1)
+
+    def tag(self, closing: bool, tag: str, attributes: str) -> None:
+        if tag == "tr":
+            self._close_cell()
+            self._close_row()
+            if not closing:
+                self.row += 1
+                self.cells, self.column = [], 0
+        elif tag in ("td", "th") and self.cells is not None:
+            self._close_cell()
+            if not closing:
+                self.cell_text = []
+                self.span = (_span(_ROWSPAN, attributes), _span(_COLSPAN, attributes))
+
+    def text(self, text: str) -> None:
+        if self.cell_text is not None:
+            self.cell_text.append(text)
+
+    def _close_cell(self) -> None:
+        if self.cell_text is None:
+            return
+        r, c = self.row, self.column
+        while (r, c) in self.covered:
+            c += 1
+        rowspan, colspan = self.span
+        if rowspan > 1:
+            self.covered.update((r + dr, c + dc) for dr in range(1, rowspan) for dc in range(colspan))
+        text = nfkc_spaces("".join(self.cell_text))
+        self.cells.append(Cell(text, f"table {self.table_id} row {r + 1} col {c + 1}", blank_in_grid=not text))
+        self.column = c + colspan
+        self.cell_text = None
+
+    def _close_row(self) -> None:
+        if self.cells:
+            self.blocks.append(Block(self.cells, kind="table_row", table_id=self.table_id))
+        self.cells = None
+
+    def rows(self) -> list[Block]:
+        self._close_cell()
+        self._close_row()
+        return self.blocks
+
+
+def _span(pattern: re.Pattern, attributes: str) -> int:
+    match = pattern.search(attributes)
     return max(1, min(int(match.group(1)), 200)) if match else 1
 
 
