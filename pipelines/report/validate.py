@@ -23,7 +23,8 @@ class Check:
     kind: str = "identity"
 
     def as_dict(self) -> dict:
-        return dict(self.__dict__)
+        return {"code": self.code, "status": self.status, "detail": self.detail, "severity": self.severity,
+                "kind": self.kind}
 
 
 def _values(tables: Tables, keys: list[str]) -> tuple[list, list[CellValue]]:
