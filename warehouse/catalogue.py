@@ -49,22 +49,33 @@ class Catalogue:
     t3_columns: list[str] = field(default_factory=list)
     t4_groups: list[str] = field(default_factory=list)
     t4_outcomes: list[str] = field(default_factory=list)
+    _memo: dict = field(default_factory=dict, repr=False)  # the catalogue never changes once built
+
+    def _remember(self, key: tuple, compute):
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def keys(self, table: str | None = None, version: str | None = None) -> list[str]:
-        return [
+        return self._remember(("keys", table, version), lambda: [
             c.key
             for c in self.cells.values()
             if (table is None or c.table == table) and (version is None or version in c.versions)
-        ]
+        ])
 
     def t2_cells(self, version: str) -> list[CellDef]:
-        return [c for c in self.cells.values() if c.table == "t2" and version in c.versions]
+        return self._remember(("t2_cells", version), lambda: [
+            c for c in self.cells.values() if c.table == "t2" and version in c.versions])
 
     def t3_data_rows(self, version: str) -> list[RowDef]:
-        return [r for r in self.t3_rows if version in r.versions]
+        return self._remember(("t3_data_rows", version), lambda: [r for r in self.t3_rows if version in r.versions])
+
+    def t3_row_keys(self, row: str) -> list[str]:
+        """The seven cell keys of a table-3 row, in column order."""
+        return self._remember(("t3_row_keys", row), lambda: [t3_key(row, col) for col in self.t3_columns])
 
     def t4_keys(self) -> list[str]:
-        return [t4_key(g, o) for g in self.t4_groups for o in self.t4_outcomes]
+        return self._remember(("t4_keys",), lambda: [t4_key(g, o) for g in self.t4_groups for o in self.t4_outcomes])
 
     @property
     def metrics(self) -> list[dict]:

@@ -63,17 +63,22 @@ def _num(text: str) -> int | float:
 
 
 def _parse_value(token: Token, signed: bool = False) -> CellValue:
-    if token.kind == "num":
-        text = value_text(token.text)
-        value = _num(text)
+    value, status, note = _reading(token.kind, token.text, signed)
+    return CellValue(value, status, token.where, token.text, note)
+
+
+@lru_cache(maxsize=16384)
+def _reading(kind: str, text: str, signed: bool) -> tuple[float | int | None, str, str]:
+    """(value, status, note) of one printed cell."""
+    if kind == "num":
+        value = _num(value_text(text))
         note = ""
-        if value_unit(token.text) == "元":
+        if value_unit(text) == "元":
             value, note = round(float(value) / 10000, 6), "元 converted to 万元"
-        if isinstance(value, (int, float)) and value < 0 and not signed:
-            return CellValue(None, "uncertain", token.where, token.text, "negative value in an unsigned cell")
-        return CellValue(value, "ok", token.where, token.text, note)
-    note = "blank" if token.kind == "blank" else "dash"
-    return CellValue(None, "missing", token.where, token.text, note)
+        if value < 0 and not signed:
+            return None, "uncertain", "negative value in an unsigned cell"
+        return value, "ok", note
+    return None, "missing", "blank" if kind == "blank" else "dash"
 
 
 # ------------------------------------------------------------------ entry point
@@ -238,8 +243,8 @@ def _t3_row_candidates(row: Row, row_key: str, result: Tables) -> list[list[int]
         if len(non_blank) == T3_WIDTH or len(non_blank) < T3_WIDTH and row.grid:
             tokens = non_blank
     if len(tokens) == T3_WIDTH:
-        for col, token in zip(load_catalogue().t3_columns, tokens):
-            result.cells[t3_key(row_key, col)] = _parse_value(token)
+        for key, token in zip(load_catalogue().t3_row_keys(row_key), tokens):
+            result.cells[key] = _parse_value(token)
         return None
     numbers = [value_text(t.text) for t in tokens if t.kind == "num"]
     ints_ok = all(n.isdigit() for n in numbers)
@@ -309,8 +314,8 @@ def _solve_t3(candidates: dict, by_row: dict, result: Tables, version: str) -> N
             status = "uncertain"
             chosen = list(sorted(readings)[0]) if readings else [None] * T3_WIDTH
             note = f"damaged row; {len(readings)} readings fit the identities"
-        for col, value in zip(cat.t3_columns, chosen):
-            result.cells[t3_key(key, col)] = CellValue(value, status if value is not None else "uncertain", where, raw, note)
+        for cell_key, value in zip(cat.t3_row_keys(key), chosen):
+            result.cells[cell_key] = CellValue(value, status if value is not None else "uncertain", where, raw, note)
 
 
 def _columns_hold(trial: dict, result: Tables, version: str) -> bool:
@@ -339,7 +344,7 @@ def _finish_t3(result: Tables, version: str) -> None:
     cat = load_catalogue()
     cols = cat.t3_columns
     for row_def in cat.t3_data_rows(version):
-        cells = [result.cells.get(t3_key(row_def.row, c)) for c in cols]
+        cells = [result.cells.get(k) for k in cat.t3_row_keys(row_def.row)]
         if any(c is None for c in cells):
             continue
         parts, total = cells[:6], cells[6]

@@ -27,45 +27,55 @@ class Check:
                 "kind": self.kind}
 
 
-def _values(tables: Tables, keys: list[str]) -> tuple[list, list[CellValue]]:
-    cells = [tables.cells.get(k) for k in keys]
-    return [c.value if c else None for c in cells], [c for c in cells if c]
-
-
-def _check(code: str, tables: Tables, left: list[str], right: list[str], text: str) -> Check:
-    lv, lc = _values(tables, left)
-    rv, rc = _values(tables, right)
-    if any(v is None for v in lv + rv):
+def _check(code: str, cells: dict, left: list[str], right: list[str], text: str) -> Check:
+    left_cells = [cells.get(k) for k in left]
+    right_cells = [cells.get(k) for k in right]
+    try:
+        lv = [c.value for c in left_cells]
+        rv = [c.value for c in right_cells]
+        ls, rs = sum(lv), sum(rv)
+    except (AttributeError, TypeError):  # a cell not read, or read as blank
         return Check(code, "skip", f"{text}: a cell is missing")
-    ls, rs = sum(lv), sum(rv)
     if abs(ls - rs) < 1e-9:
         return Check(code, "pass", f"{text}: {ls} = {rs}")
-    recovered = any(c.status in RECOVERED for c in lc + rc)
+    recovered = any(c.status in RECOVERED for c in left_cells + right_cells)
     severity = "error" if recovered else "warn"
     origin = "extraction" if recovered else "source anomaly"
     return Check(code, "fail", f"{text}: {'+'.join(map(str, lv))} = {ls} ≠ {rs} = {'+'.join(map(str, rv))} ({origin})", severity)
 
 
+_PLANS: dict[tuple[str | None, bool], list[tuple[str, list[str], list[str], str]]] = {}
+
+
+def _plan(t3_version: str | None, has_t4: bool) -> list[tuple[str, list[str], list[str], str]]:
+    """Every identity to check for a report with these tables: (code, left keys, right keys, wording)."""
+    if (t3_version, has_t4) in _PLANS:
+        return _PLANS[(t3_version, has_t4)]
+    cat = load_catalogue()
+    plan = []
+    if t3_version:
+        outcome_rows = [r.row for r in cat.t3_data_rows(t3_version) if r.group]
+        for col in cat.t3_columns:
+            plan.append((f"E1.{col}", [t3_key("new_received", col), t3_key("carried_over", col)],
+                         [t3_key("total_processed", col), t3_key("carried_forward", col)],
+                         f"新收+上年结转 = 办理总计+结转下年 ({col})"))
+            plan.append((f"E3.{col}", [t3_key(r, col) for r in outcome_rows],
+                         [t3_key("total_processed", col)], f"办理结果之和 = （七）总计 ({col})"))
+        for row in cat.t3_data_rows(t3_version):
+            plan.append((f"E2.{row.row}", [t3_key(row.row, c) for c in cat.t3_columns[:6]],
+                         [t3_key(row.row, "total")], f"申请人各列之和 = 总计 ({row.row})"))
+    if has_t4:
+        for group in cat.t4_groups:
+            plan.append((f"E6.{group}", [t4_key(group, o) for o in cat.t4_outcomes[:4]],
+                         [t4_key(group, "total")], f"维持+纠正+其他+未审结 = 总计 ({group})"))
+    _PLANS[(t3_version, has_t4)] = plan
+    return plan
+
+
 def validate(tables: Tables) -> list[Check]:
     cat = load_catalogue()
-    checks: list[Check] = []
-    version = tables.template.get("t3")
-    if version:
-        outcome_rows = [r.row for r in cat.t3_data_rows(version) if r.group]
-        for col in cat.t3_columns:
-            checks.append(_check(f"E1.{col}", tables,
-                                 [t3_key("new_received", col), t3_key("carried_over", col)],
-                                 [t3_key("total_processed", col), t3_key("carried_forward", col)],
-                                 f"新收+上年结转 = 办理总计+结转下年 ({col})"))
-            checks.append(_check(f"E3.{col}", tables, [t3_key(r, col) for r in outcome_rows],
-                                 [t3_key("total_processed", col)], f"办理结果之和 = （七）总计 ({col})"))
-        for row in cat.t3_data_rows(version):
-            checks.append(_check(f"E2.{row.row}", tables, [t3_key(row.row, c) for c in cat.t3_columns[:6]],
-                                 [t3_key(row.row, "total")], f"申请人各列之和 = 总计 ({row.row})"))
-    if tables.template.get("t4"):
-        for group in cat.t4_groups:
-            checks.append(_check(f"E6.{group}", tables, [t4_key(group, o) for o in cat.t4_outcomes[:4]],
-                                 [t4_key(group, "total")], f"维持+纠正+其他+未审结 = 总计 ({group})"))
+    plan = _plan(tables.template.get("t3"), bool(tables.template.get("t4")))
+    checks = [_check(code, tables.cells, left, right, text) for code, left, right, text in plan]
     for key, cell in tables.cells.items():
         if cell.value is not None and cell.value < 0 and not cat.cells[key].signed:
             checks.append(Check(f"E5.{key}", "fail", f"negative value {cell.value} in {key}", "error"))
