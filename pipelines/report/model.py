@@ -21,10 +21,13 @@ class Block:
     cells: list[Cell]
     kind: str = "text"  # text | table_row
     table_id: int | None = None
+    _text: str | None = field(default=None, repr=False, compare=False)
 
     @property
-    def text(self) -> str:
-        return self.cells[0].text if len(self.cells) == 1 else "\t".join(c.text for c in self.cells)
+    def text(self) -> str:  # blocks are not changed once a reader has built them
+        if self._text is None:
+            self._text = self.cells[0].text if len(self.cells) == 1 else "\t".join(c.text for c in self.cells)
+        return self._text
 
 
 @dataclass
@@ -39,9 +42,8 @@ class Document:
 
     def head_text(self, blocks: int = 80) -> str:
         """The first blocks, NFKC-normalised, computed once (metadata rules all look here)."""
-        key = f"_head_{blocks}"
-        if key not in self.meta:
+        if "_head_texts" not in self.meta:
             from .normalize import nfkc
 
-            self.meta[key] = " ".join(nfkc(b.text) for b in self.blocks[:blocks])  # short blocks hit nfkc's cache
-        return self.meta[key]
+            self.meta["_head_texts"] = [nfkc(b.text) for b in self.blocks[:80]]
+        return " ".join(self.meta["_head_texts"][:blocks])

@@ -12,7 +12,7 @@ from .errors import ReportError
 from .readers import MAX_BYTES, read_document
 from .resolver import resolve
 from .tables import recognize
-from .tokens import build_rows, tokens_of
+from .tokens import rows_of
 from .validate import Check, validate
 
 
@@ -46,7 +46,7 @@ def _error(name: str, sha: str, code: str, reason: str) -> dict:
 def _parse(data: bytes, name: str, sha: str, province: str | None) -> dict:
     doc = read_document(data, name)
     issuer, year, year_source = metadata.issuer_and_year(doc)
-    rows = build_rows(tokens_of(doc))
+    rows = rows_of(doc)
     narrative_numbers = frozenset(re.findall(r"\d+", " ".join(r.label for r in rows if not r.values)))
     tables = recognize(rows, year, narrative_numbers)
     if not any(tables.template.values()):

@@ -98,12 +98,12 @@ def recognize(rows: list[Row], year_hint: int | None = None, narrative_numbers: 
 
 
 def _t3_bounds(rows: list[Row]) -> tuple[int | None, int | None]:
-    start = next((i for i, r in enumerate(rows) if r.numbers() and _key(match_t3(r.label)) == "new_received"), None)
+    start = next((i for i, r in enumerate(rows) if r.has_numbers() and _key(match_t3(r.label)) == "new_received"), None)
     if start is None:
         return None, None
     end = next((i for i in range(start, len(rows)) if rows[i].values and _key(match_t3(rows[i].label)) == "carried_forward"), None)
     if end is None:  # truncated table: read up to the last row that still matches a table-3 label
-        matched = [i for i in range(start, len(rows)) if rows[i].numbers() and match_t3(rows[i].label)]
+        matched = [i for i in range(start, len(rows)) if rows[i].has_numbers() and match_t3(rows[i].label)]
         end = matched[-1] if matched else start
     return start, end
 
@@ -215,9 +215,9 @@ def _read_t3(rows: list[Row], result: Tables) -> None:
         row_def = match_t3(row.label)
         if row_def is None or not row.values:
             continue
-        if row_def.row in by_row and not row.numbers():
+        if row_def.row in by_row and not row.has_numbers():
             continue  # a label-only continuation line never overrides values
-        if row_def.row not in by_row or not by_row[row_def.row].numbers():
+        if row_def.row not in by_row or not by_row[row_def.row].has_numbers():
             by_row[row_def.row] = row
     version = "v2021" if {"other_no_correction", "other_fee_unpaid"} & set(by_row) else "v2019"
     if version == "v2019" and "other_total" not in by_row and "other_other" in by_row:
@@ -259,7 +259,7 @@ def _t3_row_candidates(row: Row, row_key: str, result: Tables) -> list[list[int]
             found += recovery.dropped_blanks([int(n) for n in numbers], T3_WIDTH)
     found = [c for c in recovery.unique(found) if sum(c[:6]) == c[6]]
     result.notes.append(f"t3.{row_key}: {len(numbers)} values for 7 cells ({' '.join(numbers)}); {len(found)} readings satisfy E2")
-    row.values = tokens
+    row.set_values(tokens)
     return found
 
 
@@ -370,7 +370,7 @@ def _read_t4(rows: list[Row], result: Tables) -> None:
     keys = cat.t4_keys()
     anchors = cat.raw["anchors"]["t4_header"]
     for row in rows:
-        if not row.numbers() or not any(a in row.label for a in anchors):
+        if not row.has_numbers() or not any(a in row.label for a in anchors):
             continue
         tokens = _trim_blanks(row.values)
         if len(tokens) > T4_WIDTH and row.grid:

@@ -17,11 +17,10 @@ _VALUE = re.compile(r"^\s*([+-]?\d[\d,]*(?:\.\d+)?)\s*(万元|元|件|项|个|�
 _DASH = re.compile(r"^\s*(?:-+|—+|–|/|／|无|－+|\\)\s*$")
 # Inside free text: numbers, but not ordinals like "1." that start a label nor numbers inside words like 711号.
 _INLINE_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?(?:万元|元)?")
-_NARRATIVE_MARKS = ("。", "；", "：“")
 MAX_LABEL_CHARS = 60
 
 
-@dataclass
+@dataclass(slots=True)
 class Token:
     kind: str  # label | num | blank | dash
     text: str
@@ -29,20 +28,47 @@ class Token:
     grid: bool = False
 
 
-@dataclass
 class Row:
-    label_parts: list[str] = field(default_factory=list)
-    values: list[Token] = field(default_factory=list)
-    where: str = ""
-    grid: bool = False
+    """A label (possibly merged from several lines or cells) and the value tokens that follow it."""
+
+    __slots__ = ("label_parts", "values", "where", "grid", "_label", "_has_numbers")
+
+    def __init__(self, label_parts: list[str] | None = None, values: list[Token] | None = None, where: str = "",
+                 grid: bool = False) -> None:
+        self.label_parts = label_parts if label_parts is not None else []
+        self.values = values if values is not None else []
+        self.where = where
+        self.grid = grid
+        self._label: str | None = None
+        self._has_numbers: bool | None = None
 
     @property
     def label(self) -> str:
-        return label_key("".join(self.label_parts))
+        if self._label is None:
+            self._label = label_key(self.label_parts[0] if len(self.label_parts) == 1 else "".join(self.label_parts))
+        return self._label
 
     @property
     def last_label(self) -> str:
         return label_key(self.label_parts[-1]) if self.label_parts else ""
+
+    def add_label(self, text: str) -> None:
+        self.label_parts.append(text)
+        self._label = None
+
+    def add_value(self, token: Token) -> None:
+        self.values.append(token)
+        if token.kind == "num":
+            self._has_numbers = True
+
+    def set_values(self, tokens: list[Token]) -> None:
+        self.values = tokens
+        self._has_numbers = None
+
+    def has_numbers(self) -> bool:
+        if self._has_numbers is None:
+            self._has_numbers = any(t.kind == "num" for t in self.values)
+        return self._has_numbers
 
     def numbers(self) -> list[Token]:
         return [t for t in self.values if t.kind == "num"]
@@ -72,19 +98,62 @@ def value_unit(text: str) -> str | None:
     return match.group(2) if match else None
 
 
-def tokens_of(doc: Document) -> list[Token]:
-    out: list[Token] = []
+def rows_of(doc: Document) -> list[Row]:
+    """Group the document's cells into rows. Labels without values merge with the next label (wrapped or
+    grouped labels); prose sentences become rows without values."""
+    builder = _RowBuilder()
     for block in doc.blocks:
-        is_grid = block.kind == "table_row" and len(block.cells) > 1
+        grid = block.kind == "table_row" and len(block.cells) > 1
         for cell in block.cells:
-            text = nfkc(cell.text)
+            text = cell.text if cell.text.isascii() else nfkc(cell.text)
             kind = classify_cell(text)
-            if kind == "label" and not is_grid:
-                out.extend(_free_text_tokens(text, cell.where))
+            if kind != "label":
+                builder.value(Token(kind, text, cell.where, grid))
+            elif grid:
+                builder.label(text, cell.where, True)
             else:
-                out.append(Token(kind, text, cell.where, grid=is_grid))
-        out.append(Token("eol", "", ""))
-    return out
+                for token in _free_text_tokens(text, cell.where):
+                    if token.kind == "label":
+                        builder.label(token.text, token.where, False)
+                    else:
+                        builder.value(token)
+    return builder.finish()
+
+
+class _RowBuilder:
+    def __init__(self) -> None:
+        self.rows: list[Row] = []
+        self.current = Row()
+
+    def close(self) -> None:
+        if self.current.label_parts or self.current.values:
+            self.rows.append(self.current)
+        self.current = Row()
+
+    def label(self, text: str, where: str, grid: bool) -> None:
+        current = self.current
+        if is_narrative(text):
+            self.close()
+            self.rows.append(Row([text], [], where))  # narrative: kept as a row with no values
+            tail = _SENTENCE_END.split(text)[-1]
+            if tail.strip() and len(label_key(tail)) <= MAX_LABEL_CHARS:
+                self.current = Row([tail], [], where)
+            return
+        if current.has_numbers():
+            self.close()
+            current = self.current
+        if not current.label_parts:
+            current.where = where
+        current.add_label(text)
+        current.grid = current.grid or grid
+
+    def value(self, token: Token) -> None:
+        self.current.add_value(token)
+        self.current.grid = self.current.grid or token.grid
+
+    def finish(self) -> list[Row]:
+        self.close()
+        return self.rows
 
 
 _TABLE_ANCHORS = re.compile("|".join(map(re.escape, load_catalogue().raw["anchors"]["free_text"])))
@@ -92,7 +161,7 @@ _TABLE_ANCHORS = re.compile("|".join(map(re.escape, load_catalogue().raw["anchor
 
 def _free_text_tokens(text: str, where: str) -> list[Token]:
     """Sentences that carry table anchors are split into label/number tokens; the rest is narrative."""
-    if not any(mark in text for mark in _NARRATIVE_MARKS):
+    if not ("。" in text or "；" in text or "：“" in text):
         return _split_free_text(text, where)
     out: list[Token] = []
     for sentence in re.split(r"(?<=[。；])", text):
@@ -140,43 +209,10 @@ def _split_free_text(text: str, where: str) -> list[Token]:
     return tokens
 
 
+_SENTENCE_END = re.compile("[。；]")
+
+
 def is_narrative(text: str) -> bool:
-    if any(mark in text for mark in _NARRATIVE_MARKS):
+    if "。" in text or "；" in text or "：“" in text:
         return True
     return len(label_key(text)) > MAX_LABEL_CHARS and not _TABLE_ANCHORS.search(label_key(text))
-
-
-def build_rows(tokens: list[Token]) -> list[Row]:
-    """Group tokens into rows. Labels without values merge with the next label (wrapped or grouped labels)."""
-    rows: list[Row] = []
-    current = Row()
-
-    def close() -> None:
-        nonlocal current
-        if current.label_parts or current.values:
-            rows.append(current)
-        current = Row()
-
-    for token in tokens:
-        if token.kind == "eol":
-            continue
-        if token.kind == "label":
-            text = token.text
-            if is_narrative(text):
-                close()
-                rows.append(Row([text], [], token.where))  # narrative: kept as a row with no values
-                tail = re.split("[。；]", text)[-1]
-                if tail.strip() and len(label_key(tail)) <= MAX_LABEL_CHARS:
-                    current = Row([tail], [], token.where)
-                continue
-            if current.numbers():
-                close()
-            if not current.label_parts:
-                current.where = token.where
-            current.label_parts.append(text)
-            current.grid = current.grid or token.grid
-        else:
-            current.values.append(token)
-            current.grid = current.grid or token.grid
-    close()
-    return rows
