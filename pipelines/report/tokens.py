@@ -5,7 +5,7 @@ Works the same for tab-separated PDF text, one-cell-per-line crawls, flattened c
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from warehouse.catalogue import load_catalogue

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from warehouse.catalogue import load_catalogue, t3_key, t4_key
 
-from .tables import CellValue, Tables
+from .tables import Tables
 
 RECOVERED = {"imputed", "uncertain"}
 
