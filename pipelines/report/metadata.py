@@ -55,7 +55,7 @@ def issuer_and_year(doc: Document) -> tuple[str, int | None, str]:
         issuer = compiler.group(1) if compiler else ""
     if not issuer and doc.meta.get("source_org"):
         issuer = doc.meta["source_org"]
-    period = _PERIOD.search(re.sub(r"\s+", "", head))
+    period = _PERIOD.search("".join(head.split()))
     if period and (year is None):
         year, year_source = int(period.group(1)), "statistics period"
     return issuer.strip(), year, year_source
@@ -93,7 +93,7 @@ def scope(issuer_kind: str, doc: Document) -> str:
     if issuer_kind == "township":
         return "township"
     preamble = doc.head_text(30).split("总体情况")[0]
-    opening = re.sub(r"\s+", "", doc.head_text(80)[:6000])[:4000]
+    opening = "".join(doc.head_text(80)[:6000].split())[:4000]
     if _AGGREGATE.search(preamble) or _AREA_WIDE.search(opening):
         return "gov_aggregate"
     return "gov_own"

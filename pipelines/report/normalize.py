@@ -5,7 +5,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_WS = re.compile(r"\s+")
 _QUOTES = str.maketrans("", "", "“”\"'‘’「」")
 
 
@@ -69,7 +68,7 @@ def _nfkc_short(text: str) -> str:
 @lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
     """Canonical form for matching labels: NFKC, no whitespace, no quotes."""
-    return _WS.sub("", nfkc(text)).translate(_QUOTES).replace("〔", "[").replace("〕", "]")
+    return "".join(nfkc(text).split()).translate(_QUOTES).replace("〔", "[").replace("〕", "]")
 
 
 def is_cjk(ch: str) -> bool:

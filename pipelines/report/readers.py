@@ -21,7 +21,6 @@ _BLOCK_TAGS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr",
                "header", "footer", "ul", "ol", "dd", "dt", "center", "blockquote", "pre", "form", "hr"}
 _DROP_TAGS = ["script", "style", "noscript", "iframe", "svg", "template", "select", "button", "input"]
 _REPORT_WORDS = ("政府信息", "信息公开", "年度报告")
-_SPACES = re.compile(r"[\s\u3000\u00a0]+")
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-—–]\s*)?(?:第\s*)?\d{1,3}(?:\s*页)?(?:\s*/\s*(?:共\s*)?\d{1,3}\s*页?)?(?:\s*[-—–])?\s*$")
 
 
@@ -138,7 +137,7 @@ def read_html(data: bytes) -> Document:
         if el.getparent() is not None:
             el.drop_tree()
     header_text = root.text_content() if len(root) else ""
-    meta["page_text_head"] = re.sub(r"\s+", " ", header_text)[:6000]
+    meta["page_text_head"] = _collapsed_head(header_text, 6000)
     content = _content_root(root)
     return Document(_html_blocks(content), fmt="html", title=title, meta=meta)
 
@@ -157,8 +156,19 @@ def _content_root(root):
     return root
 
 
+def _collapsed_head(text: str, length: int) -> str:
+    """The first `length` characters of the text with every whitespace run made one space (the page can be
+    long: collapse only as much of it as needed)."""
+    taken = 2 * length
+    while True:
+        head = re.sub(r"\s+", " ", text[:taken])
+        if len(head) > length or taken >= len(text):
+            return head[:length]
+        taken *= 2
+
+
 def nfkc_spaces(text: str) -> str:
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 _MARKUP_NOISE = re.compile(r"<!--.*?-->|<\?.*?>", re.S)
@@ -221,7 +231,7 @@ def _cell_text(markup: str) -> str:
         import html as html_entities
 
         markup = html_entities.unescape(markup)
-    return _SPACES.sub(" ", markup).strip()
+    return " ".join(markup.split())
 
 
 def _table_blocks(markup: str, table_id: int) -> list[Block]:

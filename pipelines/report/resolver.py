@@ -132,7 +132,7 @@ def _mentions(text: str) -> list[tuple[int, str, list[Division]]]:
 
 
 def clean_issuer(text: str) -> str:
-    text = re.sub(r"\s+", "", nfkc(text))
+    text = "".join(nfkc(text).split())
     return _TITLE_NOISE.sub("", text).strip("-_|·:：")
 
 
