@@ -174,9 +174,11 @@ def nfkc_spaces(text: str) -> str:
 _MARKUP_NOISE = re.compile(r"<!--.*?-->|<\?.*?>", re.S)
 _TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)([^>]*)>")
 _ANY_TAG = re.compile(r"<[^>]*>")
-_TABLE_EDGE = re.compile(r"<(/?)table\b[^>]*>", re.I)
-_BLOCK_EDGE = re.compile(r"</?(?:%s)\b[^>]*>" % "|".join(sorted(_BLOCK_TAGS, key=len, reverse=True)), re.I)
-_ROW_OR_CELL = re.compile(r"<tr\b|<t([dh])\b([^>]*)>(.*?)</t[dh]>", re.S | re.I)
+# lxml writes tag and attribute names in lower case: these patterns need no case folding (which would also
+# cost them their fast scan for the leading "<").
+_TABLE_EDGE = re.compile(r"<(/?)table\b[^>]*>")
+_BLOCK_EDGE = re.compile(r"</?(?:{})\b[^>]*>".format("|".join(sorted(_BLOCK_TAGS, key=len, reverse=True))))
+_ROW_OR_CELL = re.compile(r"<tr\b|<t([dh])\b([^>]*)>(.*?)</t[dh]>", re.DOTALL)
 _ROWSPAN = re.compile(r"(?:^|\s)rowspan\s*=\s*[\"']?\s*(\d+)", re.I)
 _COLSPAN = re.compile(r"(?:^|\s)colspan\s*=\s*[\"']?\s*(\d+)", re.I)
 
