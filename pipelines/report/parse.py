@@ -55,8 +55,7 @@ def _parse(data: bytes, name: str, sha: str, province: str | None) -> dict:
     resolution = resolve(issuer, province, year) if issuer else resolve("", province, year)
     report_scope = metadata.scope(resolution.issuer_kind, doc)
     published, published_source = metadata.published_at(doc, year)
-    expected = _expected_keys(tables.template)
-    missing = [k for k in expected if k not in tables.cells]
+    values, statuses, missing = _expected_cells(tables)
     default = metadata.default_version(year)
     mismatched = {t: v for t, v in tables.template.items() if v and default and v != default}
     if mismatched:
@@ -68,8 +67,8 @@ def _parse(data: bytes, name: str, sha: str, province: str | None) -> dict:
         "file": name, "sha256": sha, "parser_version": PARSER_VERSION, "format": doc.fmt,
         "status": status,
         "template": tables.template,
-        "cells": {k: tables.cells[k].value if k in tables.cells else None for k in expected},
-        "cell_status": {k: tables.cells[k].status if k in tables.cells else "missing" for k in expected},
+        "cells": values,
+        "cell_status": statuses,
         "provenance": {k: {"where": c.source, "raw": c.raw, "note": c.note} for k, c in tables.cells.items()},
         "checks": [c.as_dict() for c in checks],
         "issuer": issuer, "year": year, "year_source": year_source,
@@ -85,6 +84,21 @@ def _parse(data: bytes, name: str, sha: str, province: str | None) -> dict:
         result["error"] = f"incomplete report: {', '.join(gaps[:6])}{' …' if len(gaps) > 6 else ''}"
         result["error_code"] = "incomplete"
     return result
+
+
+def _expected_cells(tables) -> tuple[dict, dict, list[str]]:
+    """Value and status of every cell the report's template versions define, and the keys not read."""
+    values: dict = {}
+    statuses: dict = {}
+    missing: list[str] = []
+    for key in _expected_keys(tables.template):
+        cell = tables.cells.get(key)
+        if cell is None:
+            values[key], statuses[key] = None, "missing"
+            missing.append(key)
+        else:
+            values[key], statuses[key] = cell.value, cell.status
+    return values, statuses, missing
 
 
 def _expected_keys(template: dict) -> list[str]:
