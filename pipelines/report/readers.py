@@ -107,8 +107,11 @@ def read_text(data: bytes) -> Document:
         parts = _split_line(line)
         if not parts:
             continue
-        cells = [Cell(p, f"line {number}", blank_in_grid=(p == "" and len(parts) > 1)) for p in parts]
-        blocks.append(Block(cells, kind="table_row" if len(parts) > 1 else "text"))
+        where = f"line {number}"
+        if len(parts) == 1:
+            blocks.append(Block([Cell(parts[0], where)]))
+        else:
+            blocks.append(Block([Cell(p, where, p == "") for p in parts], kind="table_row"))
     return Document(blocks, fmt="txt", meta={"encoding": enc})
 
 
