@@ -2,10 +2,13 @@
 # Set up everything (Python packages, Chromium and CJK fonts for the browser test) and run every test.
 set -euo pipefail
 cd "$(dirname "$0")"
-if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then
+# chromium + CJK fonts for the browser test; LibreOffice (no GUI) for the legacy .doc round trip
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto sans cjk" \
+   || ! command -v soffice >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    chromium fonts-noto-cjk libreoffice-writer-nogui >/dev/null
 fi
 source scripts/setup.sh
 exec .venv/bin/python -m pytest -q "$@"

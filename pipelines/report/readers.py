@@ -518,9 +518,13 @@ def read_doc(data: bytes) -> Document:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "report.doc"
         source.write_bytes(data)
-        subprocess.run([soffice, "--headless", "--convert-to", "docx", "--outdir", tmp, str(source)],
-                       capture_output=True, timeout=120, check=False)
+        # a profile of its own: LibreOffice instances sharing one profile block each other (parallel parsing)
+        profile = Path(tmp, "profile").as_uri()
+        subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "docx",
+                        "--outdir", tmp, str(source)], capture_output=True, timeout=120, check=False)
         converted = Path(tmp) / "report.docx"
         if not converted.exists():
             raise ReportError("corrupt", "LibreOffice could not convert the .doc file")
-        return read_docx(converted.read_bytes())
+        document = read_docx(converted.read_bytes())
+        document.fmt = "doc"
+        return document
