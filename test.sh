@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up everything (Python packages, Chromium and CJK fonts for the browser test) and run every test.
+# Set up everything (Python packages; Chromium and CJK fonts for the browser test; LibreOffice for legacy .doc) and run every test.
 set -euo pipefail
 cd "$(dirname "$0")"
 # chromium + CJK fonts for the browser test; LibreOffice (no GUI) for the legacy .doc round trip
