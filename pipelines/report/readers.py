@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import bisect
+import html
 import io
 import re
 import shutil
@@ -20,7 +21,6 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+
 _BLOCK_TAGS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article",
                "header", "footer", "ul", "ol", "dd", "dt", "center", "blockquote", "pre", "form", "hr"}
 _DROP_TAGS = ["script", "style", "noscript", "iframe", "svg", "template", "select", "button", "input"]
-_REPORT_WORDS = ("政府信息", "信息公开", "年度报告")
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-—–]\s*)?(?:第\s*)?\d{1,3}(?:\s*页)?(?:\s*/\s*(?:共\s*)?\d{1,3}\s*页?)?(?:\s*[-—–])?\s*$")
 
 
@@ -67,7 +67,7 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
             continue
     try:  # undeclared GBK, the usual case for Chinese government sites: accept it when it reads as a report
         text = data.decode("gb18030")
-        if any(word in text for word in _REPORT_WORDS):
+        if any(word in text for word in load_catalogue().raw["anchors"]["report_words"]):
             return text, "gb18030"
     except UnicodeDecodeError:
         pass
@@ -175,7 +175,6 @@ def nfkc_spaces(text: str) -> str:
 
 
 _MARKUP_NOISE = re.compile(r"<!--.*?-->|<\?.*?>", re.S)
-_TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)([^>]*)>")
 _ANY_TAG = re.compile(r"<[^>]*>")
 # lxml writes tag and attribute names in lower case: these patterns need no case folding (which would also
 # cost them their fast scan for the leading "<").
@@ -233,17 +232,15 @@ def _cell_text(markup: str) -> str:
     if "<" in markup:
         markup = _ANY_TAG.sub("", markup)
     if "&" in markup:
-        import html as html_entities
-
-        markup = html_entities.unescape(markup)
+        markup = html.unescape(markup)
     return " ".join(markup.split())
 
 
 def _table_blocks(markup: str, table_id: int) -> list[Block]:
     """Rows of one table with rowspan/colspan expanded: each origin cell appears once, at its first row and
-    column. A table holding another table is walked tag by tag (the inner table's text stays in its cell)."""
+    column. The text of a table nested in a cell stays in that cell."""
     if markup.count("<table") > 1:
-        return _nested_table_blocks(markup, table_id)
+        markup = _flatten_inner_tables(markup)
     covered: set[tuple[int, int]] = set()  # positions taken by a rowspan from a row above
     blocks: list[Block] = []
     cells: list[Cell] | None = None
@@ -272,83 +269,20 @@ def _table_blocks(markup: str, table_id: int) -> list[Block]:
     return blocks
 
 
-def _nested_table_blocks(markup: str, table_id: int) -> list[Block]:
-    pieces = _TAG.split(markup)  # text, then (slash, tag, attributes, text) per tag
-    table = _TableBuilder(table_id)
-    nested = -1  # the outer table's own tag comes first
-    for i in range(1, len(pieces), 4):
-        closing, tag, attributes, text = pieces[i] == "/", pieces[i + 1].lower(), pieces[i + 2], pieces[i + 3]
-        if tag == "table":
-            nested += -1 if closing else 1
-        elif not nested:
-            table.tag(closing, tag, attributes)
-        if text:
-            table.text(_entities(text))
-    return table.rows()
-
-
-def _entities(text: str) -> str:
-    if "&" in text:
-        import html as html_entities
-
-        return html_entities.unescape(text)
-    return text
-
-
-class _TableBuilder:
-    """Rows of one table with rowspan/colspan expanded: each origin cell appears once, at its first row and
-    column; text of tables nested inside a cell stays in that cell."""
-
-    def __init__(self, table_id: int) -> None:
-        self.table_id = table_id
-        self.covered: set[tuple[int, int]] = set()  # positions taken by a rowspan from a row above
-        self.blocks: list[Block] = []
-        self.row = -1
-        self.cells: list[Cell] | None = None
-        self.column = 0
-        self.cell_text: list[str] | None = None
-        self.span = (1, 1)
-
-    def tag(self, closing: bool, tag: str, attributes: str) -> None:
-        if tag == "tr":
-            self._close_cell()
-            self._close_row()
-            if not closing:
-                self.row += 1
-                self.cells, self.column = [], 0
-        elif tag in ("td", "th") and self.cells is not None:
-            self._close_cell()
-            if not closing:
-                self.cell_text = []
-                self.span = (_span(_ROWSPAN, attributes), _span(_COLSPAN, attributes))
-
-    def text(self, text: str) -> None:
-        if self.cell_text is not None:
-            self.cell_text.append(text)
-
-    def _close_cell(self) -> None:
-        if self.cell_text is None:
-            return
-        r, c = self.row, self.column
-        while (r, c) in self.covered:
-            c += 1
-        rowspan, colspan = self.span
-        if rowspan > 1:
-            self.covered.update((r + dr, c + dc) for dr in range(1, rowspan) for dc in range(colspan))
-        text = nfkc_spaces("".join(self.cell_text))
-        self.cells.append(Cell(text, f"table {self.table_id} row {r + 1} col {c + 1}", blank_in_grid=not text))
-        self.column = c + colspan
-        self.cell_text = None
-
-    def _close_row(self) -> None:
-        if self.cells:
-            self.blocks.append(Block(self.cells, kind="table_row", table_id=self.table_id))
-        self.cells = None
-
-    def rows(self) -> list[Block]:
-        self._close_cell()
-        self._close_row()
-        return self.blocks
+def _flatten_inner_tables(markup: str) -> str:
+    """Tags of tables nested inside the outer table dropped: their text stays, as text of the enclosing cell."""
+    out, position, depth, inner_start = [], 0, 0, 0
+    for edge in _TABLE_EDGE.finditer(markup):
+        if not edge.group(1):
+            depth += 1
+            if depth == 2:
+                inner_start = edge.start()
+        else:
+            if depth == 2:
+                out += [markup[position:inner_start], _ANY_TAG.sub("", markup[inner_start:edge.end()])]
+                position = edge.end()
+            depth -= 1
+    return "".join(out) + markup[position:]
 
 
 def _span(pattern: re.Pattern, attributes: str) -> int:
