@@ -64,17 +64,20 @@ def rows() -> list[tuple[str, str, str, str]]:
 def table() -> str:
     lines = ["| figure | target | measured | script |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | `benchmarks/{s}` |" for a, b, c, s in rows()]
-    stages = load("parser").get("stage_seconds")
-    if stages:
-        parser = load("parser")
+    parser = load("parser")
+    if parser.get("by_kind"):
+        lines += ["", "The parse ratio by kind of file (best of three interleaved passes each; *output floor*: building only "
+                  "the result's cells, statuses, provenance and checks from values already known, no parsing):", "",
+                  "| files | count | KB each | baseline ms each | parse ms each | ratio | output floor |", "|---|---|---|---|---|---|---|"]
+        lines += [f"| {kind.replace('_', ' ')} | {k['files']} | {k['kb_per_file']} | {k['baseline_ms_per_file']} | "
+                  f"{k['parse_ms_per_file']} | {k['ratio']}× | {k['output_floor_ratio']}× |"
+                  for kind, k in parser["by_kind"].items()]
+    if parser.get("stage_seconds"):
         lines.append("")
         lines.append(f"Where text/HTML parse time goes (CPU seconds over the {parser['text_html_files']} files; the regex "
                      f"baseline takes {parser['regex_baseline_seconds']} s): "
                      + ", ".join(f"{stage.replace('of_which_', 'of which ').replace('_', ' ')} {seconds}"
-                                 for stage, seconds in stages.items()) + "."
-                     + (f" Merely creating one cell, token and value object and the output entries for each of the "
-                        f"{parser['reader_cells']:,} cells the readers produce takes {parser['object_floor_seconds']} s."
-                        if "object_floor_seconds" in parser else ""))
+                                 for stage, seconds in parser["stage_seconds"].items()) + ".")
     states = [(n, load(n)) for n in ("accuracy", "parser", "resolver", "demo", "pipeline", "dashboard", "copy_detection")]
     states = [f"{n} {r['measured_at'][11:]}: {r['loop_5m_cpu_seconds']} s" for n, r in states if "loop_5m_cpu_seconds" in r]
     if states:
