@@ -73,7 +73,7 @@ def stage_seconds(files: list[Path]) -> dict:
         timed("checks", lambda: validate(tables))
         timed("metadata", lambda: (metadata.scope(resolve(issuer, None, year).issuer_kind, doc),
                                    metadata.published_at(doc, year)))
-    return {stage: round(seconds, 3) for stage, seconds in spent.items()}
+    return {stage: round(seconds, 4) for stage, seconds in spent.items()}
 
 
 def prepared_outputs(files: list[Path]) -> list[tuple[list, list]]:
@@ -143,6 +143,8 @@ def by_kind(files: list[Path]) -> dict:
             "parse_ms_per_file": round(1000 * parse_time / len(members), 2),
             "ratio": round(parse_time / baseline, 1),
             "output_floor_ratio": round(output / baseline, 2),
+            "stages_in_baselines": {stage: round(seconds / baseline, 1) for stage, seconds in stage_seconds(members).items()
+                                    if stage != "of_which_lxml_parse" or kind.endswith("html")},
         }
     return out
 
