@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.demo.generate import generate
+from warehouse import queries
 
 from .conftest import ROOT, SEED
 from .test_assets import run, settings_for
@@ -76,6 +77,25 @@ def test_compare_threshold_filter(published):
     at.number_input(key="compare_min").set_value(1000.0).run()
     assert not at.exception
     assert _chart_specs(at) != before or at.info
+
+
+def test_quality_tables_follow_the_league_filter(published):
+    """The scores and findings on 数据质量 are those of the chosen 盟/市, not of the whole warehouse."""
+    con = queries.open_published(published)
+    province = queries.provinces(con)["province_code"][0]
+    leagues = queries.leagues(con, province)["parent_code"].to_list()[:2]
+    in_league = {league: set(queries.frame(con, """SELECT jurisdiction_name FROM reports
+                                                    WHERE parent_code = ? OR jurisdiction_code = ?""",
+                                           [league, league])["jurisdiction_name"]) for league in leagues}
+    con.close()
+    at = app(ROOT / "dashboard" / "pages" / "quality.py").run()
+    shown = {}
+    for league in leagues:
+        at.selectbox(key="quality_league").set_value(league).run()
+        assert not at.exception
+        shown[league] = set(at.dataframe[0].value["地区"].dropna())
+        assert shown[league] and shown[league] <= in_league[league]
+    assert shown[leagues[0]] != shown[leagues[1]]
 
 
 def test_hostile_issuer_is_shown_as_text(published):

@@ -85,19 +85,32 @@ def applicant_mix(con, province_code: str, parent_code: str | None, year: int) -
     return frame(con, sql + " GROUP BY c.key ORDER BY c.key", params)
 
 
-def failing_checks(con, kind: str | None = None) -> pl.DataFrame:
+def _in_region(sql: str, params: list, province_code: str | None, parent_code: str | None) -> tuple[str, list]:
+    """Reports (alias r) of a 盟/市 (its own and its units'), or of a province; a province's view also lists the
+    reports whose issuer could not be placed in any jurisdiction, since they belong to no province yet."""
+    if parent_code:
+        return sql + " AND (r.parent_code = ? OR r.jurisdiction_code = ?)", params + [parent_code, parent_code]
+    if province_code:
+        return sql + " AND (r.province_code = ? OR r.province_code IS NULL)", params + [province_code]
+    return sql, params
+
+
+def failing_checks(con, kind: str | None = None, province_code: str | None = None,
+                   parent_code: str | None = None) -> pl.DataFrame:
     sql, params = _filtered("""SELECT r.jurisdiction_name, r.issuer, r.year, r.file_name, k.code, k.kind, k.severity,
                                       k.detail, r.sha256, r.synthetic
                                FROM checks k JOIN reports r USING (sha256) WHERE k.status = 'fail'""", [], {"k.kind": kind})
+    sql, params = _in_region(sql, params, province_code, parent_code)
     return frame(con, sql + " ORDER BY r.year DESC, r.jurisdiction_name, k.code", params)
 
 
-def quality_scores(con) -> pl.DataFrame:
-    return frame(con, """SELECT r.sha256, r.issuer, r.jurisdiction_name, r.year, r.synthetic,
+def quality_scores(con, province_code: str | None = None, parent_code: str | None = None) -> pl.DataFrame:
+    sql, params = _in_region("""SELECT r.sha256, r.issuer, r.jurisdiction_name, r.year, r.synthetic,
             100 - least(100, 25 * count(*) FILTER (WHERE k.status = 'fail' AND k.severity = 'error')
                             + 10 * count(*) FILTER (WHERE k.status = 'fail' AND k.severity = 'warn')) AS score,
             string_agg(k.code, '、') FILTER (WHERE k.status = 'fail') AS reasons
-        FROM reports r LEFT JOIN checks k USING (sha256) GROUP BY ALL ORDER BY score, r.year DESC""")
+        FROM reports r LEFT JOIN checks k USING (sha256) WHERE TRUE""", [], province_code, parent_code)
+    return frame(con, sql + " GROUP BY ALL ORDER BY score, r.year DESC", params)
 
 
 def coverage(con, province_code: str, parent_code: str | None = None) -> pl.DataFrame:
@@ -109,9 +122,11 @@ def ingest_errors(con) -> pl.DataFrame:
     return frame(con, "SELECT file_name, error_code, reason, failed_at FROM ingest_errors ORDER BY failed_at DESC")
 
 
-def version_mismatches(con) -> pl.DataFrame:
-    return frame(con, """SELECT r.jurisdiction_name, r.issuer, r.year, r.t2_version, r.t3_version, k.detail
-                         FROM checks k JOIN reports r USING (sha256) WHERE k.code = 'VERSION_MISMATCH' ORDER BY r.year""")
+def version_mismatches(con, province_code: str | None = None, parent_code: str | None = None) -> pl.DataFrame:
+    sql, params = _in_region("""SELECT r.jurisdiction_name, r.issuer, r.year, r.t2_version, r.t3_version, k.detail
+                                FROM checks k JOIN reports r USING (sha256) WHERE k.code = 'VERSION_MISMATCH'""",
+                             [], province_code, parent_code)
+    return frame(con, sql + " ORDER BY r.year", params)
 
 
 def report_list(con, search: str = "") -> pl.DataFrame:
