@@ -4,7 +4,7 @@ from pathlib import Path
 import streamlit as st
 
 st.set_page_config(page_title="政府信息公开年报", page_icon=":material/compare_arrows:", layout="wide")
-PAGES = Path(__file__).parent / "pages"
+PAGES = Path(__file__).parent / "views"  # not "pages/": Streamlit would also list that folder itself
 navigation = st.navigation([
     st.Page(PAGES / "overview.py", title="总览", icon=":material/dashboard:", default=True),
     st.Page(PAGES / "compare.py", title="对比", icon=":material/compare_arrows:"),

@@ -1,4 +1,5 @@
 """End to end: the real app on loopback, every page driven in headless Chromium, one screenshot per page."""
+import contextlib
 import os
 import shutil
 import socket
@@ -26,8 +27,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(published):  # noqa: F811
+@contextlib.contextmanager
+def streamlit_server(published: Path):
+    """The real app on a free loopback port, reading the given published warehouse."""
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium is not installed (apt-get install chromium); the test script installs it")
     port = _free_port()
@@ -43,9 +45,17 @@ def server(published):  # noqa: F811
             break
         except OSError:
             time.sleep(0.5)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(published):  # noqa: F811
+    with streamlit_server(published) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +83,9 @@ def test_page_in_browser(server, browser, name):
             assert box and box["height"] > 50, "an empty chart"
     else:
         page.wait_for_selector("[data-testid='stDataFrame']", timeout=60000)
+    # the sidebar lists the pages by their Chinese titles from the start, never the source files' names
+    navigation = page.locator("[data-testid='stSidebarNav']").inner_text()
+    assert "总览" in navigation and "overview" not in navigation, navigation
     page.wait_for_timeout(500)
     ready = time.perf_counter() - started
     assert page.query_selector("[data-testid='stException']") is None
@@ -80,3 +93,15 @@ def test_page_in_browser(server, browser, name):
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     page.close()
     assert ready < 30
+
+
+def test_a_shared_page_link_opened_first_shows_the_app(published, browser):  # noqa: F811
+    """The first visit to a fresh server may be a link to a page (/quality): it must get the app's navigation and
+    layout, not Streamlit's listing of a page folder (which it showed while the pages lived in `pages/`)."""
+    with streamlit_server(published) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/quality", wait_until="domcontentloaded")
+        page.wait_for_selector("[data-testid='stVegaLiteChart'] svg, [data-testid='stVegaLiteChart'] canvas", timeout=60000)
+        navigation = page.locator("[data-testid='stSidebarNav']").inner_text()
+        page.close()
+    assert "数据质量" in navigation and "quality" not in navigation, navigation

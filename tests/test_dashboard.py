@@ -13,7 +13,7 @@ from warehouse import queries
 from .conftest import ROOT, SEED
 from .test_assets import run, settings_for
 
-PAGES = sorted((ROOT / "dashboard" / "pages").glob("*.py"))
+PAGES = sorted((ROOT / "dashboard" / "views").glob("*.py"))
 HOSTILE = "<script>alert('x')</script>鄂托克旗人民政府"
 
 
@@ -54,7 +54,7 @@ def _chart_specs(at) -> list[str]:
 
 
 def test_overview_metric_filter_changes_chart(published):
-    at = app(ROOT / "dashboard" / "pages" / "overview.py").run()
+    at = app(ROOT / "dashboard" / "views" / "overview.py").run()
     before = _chart_specs(at)
     at.selectbox(key="overview_metric").set_value("penalties").run()
     assert _chart_specs(at) != before
@@ -62,7 +62,7 @@ def test_overview_metric_filter_changes_chart(published):
 
 
 def test_overview_year_filter_changes_kpis(published):
-    at = app(ROOT / "dashboard" / "pages" / "overview.py").run()
+    at = app(ROOT / "dashboard" / "views" / "overview.py").run()
     years = at.selectbox(key="overview_year").options
     assert len(years) > 1
     before = [m.value for m in at.metric]
@@ -71,7 +71,7 @@ def test_overview_year_filter_changes_kpis(published):
 
 
 def test_compare_threshold_filter(published):
-    at = app(ROOT / "dashboard" / "pages" / "compare.py").run()
+    at = app(ROOT / "dashboard" / "views" / "compare.py").run()
     before = _chart_specs(at)
     at.selectbox(key="compare_metric").set_value("permits").run()
     at.number_input(key="compare_min").set_value(1000.0).run()
@@ -88,7 +88,7 @@ def test_quality_tables_follow_the_league_filter(published):
                                                     WHERE parent_code = ? OR jurisdiction_code = ?""",
                                            [league, league])["jurisdiction_name"]) for league in leagues}
     con.close()
-    at = app(ROOT / "dashboard" / "pages" / "quality.py").run()
+    at = app(ROOT / "dashboard" / "views" / "quality.py").run()
     shown = {}
     for league in leagues:
         at.selectbox(key="quality_league").set_value(league).run()
@@ -99,7 +99,7 @@ def test_quality_tables_follow_the_league_filter(published):
 
 
 def test_hostile_issuer_is_shown_as_text(published):
-    at = app(ROOT / "dashboard" / "pages" / "detail.py").run()
+    at = app(ROOT / "dashboard" / "views" / "detail.py").run()
     at.text_input(key="detail_search").set_value("鄂托克旗").run()
     assert not at.exception
     hostile_sha = hashlib.sha256((published.parent.parent / "inbox" / "hostile.txt").read_bytes()).hexdigest()
@@ -111,6 +111,6 @@ def test_hostile_issuer_is_shown_as_text(published):
 
 def test_empty_warehouse_explains_how_to_run(tmp_path, monkeypatch):
     monkeypatch.setenv("NIANBAO_PUBLISHED", str(tmp_path / "nothing.duckdb"))
-    at = app(ROOT / "dashboard" / "pages" / "overview.py").run()
+    at = app(ROOT / "dashboard" / "views" / "overview.py").run()
     assert not at.exception
     assert any("nianbao run" in i.value for i in at.info)
