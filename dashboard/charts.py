@@ -16,8 +16,7 @@ def nianbao_theme() -> alt.theme.ThemeConfig:
                        "view": {"stroke": None}}}
 
 
-def ranking(df: pl.DataFrame, metric: str, label: str, percent: bool = False) -> alt.Chart:
-    fmt = ".1%" if percent else ",.0f"
+def ranking(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f") -> alt.Chart:
     return alt.Chart(df.filter(pl.col(metric).is_not_null())).mark_bar(color=PALETTE[0]).encode(
         x=alt.X(f"{metric}:Q", title=label, axis=alt.Axis(format=fmt)),
         y=alt.Y("jurisdiction_name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
@@ -36,22 +35,26 @@ def banded(bands: pl.DataFrame, label: str) -> alt.Chart:
     return (bars + labels).properties(height=alt.Step(34))
 
 
-def grouped_bars(df: pl.DataFrame, metric: str, label: str) -> alt.Chart:
+def grouped_bars(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f") -> alt.Chart:
     return alt.Chart(df).mark_bar().encode(
-        x=alt.X("jurisdiction_name:N", title=None),
+        x=alt.X("jurisdiction_name:N", title=None, axis=alt.Axis(labelAngle=-40, labelLimit=200, labelOverlap=False)),
         xOffset="year:N",
-        y=alt.Y(f"{metric}:Q", title=label),
+        y=alt.Y(f"{metric}:Q", title=label, axis=alt.Axis(format=fmt)),
         color=alt.Color("year:N", title="年度"),
-        tooltip=["jurisdiction_name:N", "year:N", alt.Tooltip(f"{metric}:Q", title=label)],
+        tooltip=[alt.Tooltip("jurisdiction_name:N", title="地区"), alt.Tooltip("year:N", title="年度"),
+                 alt.Tooltip(f"{metric}:Q", title=label, format=fmt)],
     ).properties(height=300)
 
 
-def trend(df: pl.DataFrame, metric: str, label: str) -> alt.Chart:
+def trend(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f", series: str = "地区") -> alt.Chart:
+    """One line per value of `jurisdiction_name` (a unit, or a kind such as 行政复议 — `series` names it).
+    `fmt`: d3 format of the values (common.value_format gives a metric's)."""
     return alt.Chart(df).mark_line(point=True).encode(
-        x=alt.X("year:O", title="年度"),
-        y=alt.Y(f"{metric}:Q", title=label),
-        color=alt.Color("jurisdiction_name:N", title="地区"),
-        tooltip=["jurisdiction_name:N", "year:O", alt.Tooltip(f"{metric}:Q", title=label)],
+        x=alt.X("year:O", title="年度", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y(f"{metric}:Q", title=label, axis=alt.Axis(format=fmt)),
+        color=alt.Color("jurisdiction_name:N", title=series),
+        tooltip=[alt.Tooltip("jurisdiction_name:N", title=series), alt.Tooltip("year:O", title="年度"),
+                 alt.Tooltip(f"{metric}:Q", title=label, format=fmt)],
     ).properties(height=300)
 
 
@@ -67,9 +70,12 @@ def stacked_share(df: pl.DataFrame, category: str, value: str, group: str, title
     ).properties(height=alt.Step(18))
 
 
-def donut(df: pl.DataFrame, category: str, value: str) -> alt.Chart:
+def donut(df: pl.DataFrame, category: str, value: str, order: list[str]) -> alt.Chart:
+    """Shares of a whole; slices and legend in the template's order (`order`), not alphabetical."""
+    df = df.with_columns(pl.col(category).replace_strict({c: i for i, c in enumerate(order)}, default=99).alias("_order"))
     return alt.Chart(df).mark_arc(innerRadius=60).encode(
-        theta=alt.Theta(f"{value}:Q"), color=alt.Color(f"{category}:N", title="申请人"),
+        theta=alt.Theta(f"{value}:Q"), color=alt.Color(f"{category}:N", title="申请人", sort=order),
+        order=alt.Order("_order:Q"),
         tooltip=[f"{category}:N", alt.Tooltip(f"{value}:Q", title="件数")],
     ).properties(height=260)
 

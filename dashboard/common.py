@@ -32,6 +32,19 @@ def help_text(key: str) -> str:
     return load_catalogue().glossary(key)
 
 
+def _unit(key: str) -> str | None:
+    return next((m.get("unit") for m in load_catalogue().metrics if m["key"] == key), None)
+
+
+def is_share(key: str) -> bool:
+    return _unit(key) == "share"
+
+
+def value_format(key: str) -> str:
+    """How a metric's values read on axes and tooltips: shares as percentages, 万元 with decimals, counts whole."""
+    return {"share": ".1%", "万元": ",.2f"}.get(_unit(key), ",.0f")
+
+
 @st.cache_data(show_spinner=False, max_entries=4)
 def bulk_export_csv(path: str, mtime: float) -> bytes:
     """All jurisdictions × all years, built once per published copy (not on every rerun)."""
@@ -79,7 +92,7 @@ def show_table(df, container=st, percent: tuple[str, ...] = ()) -> None:
     cat = load_catalogue()
     metric_keys = {m["key"] for m in cat.metrics}
     names = {c: COLUMN_LABELS.get(c) or (cat.label(c) if c in metric_keys else c) for c in df.columns}
-    shares = [c for c in df.columns if c in percent or (c in metric_keys and cat.metric(c).get("unit") == "share")]
+    shares = [c for c in df.columns if c in percent or (c in metric_keys and is_share(c))]
     config = {names[c]: st.column_config.NumberColumn(names[c], format="percent") for c in shares}
     container.dataframe(df.rename(names), hide_index=True, width="stretch", column_config=config)
 

@@ -79,6 +79,19 @@ def test_compare_threshold_filter(published):
     assert _chart_specs(at) != before or at.info
 
 
+def test_shares_read_as_percentages(published):
+    """Rates and shares are drawn as percentages, counts as whole numbers, on every page that plots them."""
+    import json
+
+    review = app(ROOT / "dashboard" / "views" / "review.py").run()
+    counts, rates = (json.loads(spec) for spec in _chart_specs(review))
+    assert rates["encoding"]["y"]["axis"]["format"] == ".1%" and counts["encoding"]["y"]["axis"]["format"] == ",.0f"
+    assert rates["encoding"]["color"]["title"] == "类别"
+    compare = app(ROOT / "dashboard" / "views" / "compare.py").run()
+    compare.selectbox(key="compare_metric").set_value("duplicate_share").run()
+    assert all(json.loads(spec)["encoding"]["y"]["axis"]["format"] == ".1%" for spec in _chart_specs(compare))
+
+
 def test_quality_tables_follow_the_league_filter(published):
     """The scores and findings on 数据质量 are those of the chosen 盟/市, not of the whole warehouse."""
     con = queries.open_published(published)

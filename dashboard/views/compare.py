@@ -28,16 +28,19 @@ metric = st.selectbox("指标", metric_keys, format_func=common.label, key="comp
 st.caption(common.help_text(metric))
 all_years = sorted(pool["year"].unique().to_list())
 chosen_years = st.multiselect("年度", all_years, default=all_years[-3:], key="compare_years")
-minimum = st.number_input(f"仅显示 {common.label(metric)} ≥", value=0.0, step=0.01 if metric.endswith(("share", "rate")) else 1.0,
-                          key="compare_min", help="例如 重复申请占比 ≥ 0.1 表示 10% 以上")
+share = common.is_share(metric)
+minimum = st.number_input(f"仅显示 {common.label(metric)} ≥", value=0.0, step=0.01 if share else 1.0,
+                          format="%.2f" if share else "%.0f", key="compare_min",
+                          help="例如 重复申请占比 ≥ 0.1 表示 10% 以上")
 data = pool.filter(pl.col("jurisdiction_code").is_in(codes) & pl.col("year").is_in(chosen_years))
 if minimum:
     data = data.filter(pl.col(metric) >= minimum)
 data = common.mark_synthetic(data)
 common.synthetic_notice(data)
 common.stop_if_empty(data, "没有满足条件的地区。")
-st.altair_chart(charts.grouped_bars(data, metric, common.label(metric)), width="stretch")
-st.altair_chart(charts.trend(data, metric, common.label(metric)), width="stretch")
+fmt = common.value_format(metric)
+st.altair_chart(charts.grouped_bars(data, metric, common.label(metric), fmt), width="stretch")
+st.altair_chart(charts.trend(data, metric, common.label(metric), fmt), width="stretch")
 table = data.select("jurisdiction_code", "jurisdiction_name", "year", "t3_version", metric).sort("jurisdiction_code", "year")
 common.show_table(table)
 

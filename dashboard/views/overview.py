@@ -43,8 +43,8 @@ metric = st.selectbox("排名指标", ["permits", "penalties", "requests_new", "
 shown = common.mark_synthetic(now)
 left, right = st.columns([3, 2])
 left.subheader(f"{common.label(metric)}排名（{year}年）")
-left.altair_chart(charts.ranking(shown, metric, common.label(metric), metric.endswith(("share", "rate"))), width="stretch")
+left.altair_chart(charts.ranking(shown, metric, common.label(metric), common.value_format(metric)), width="stretch")
 right.subheader("分档分布")
-right.altair_chart(charts.banded(transform.bands(shown, metric, percent=metric.endswith(("share", "rate"))),
+right.altair_chart(charts.banded(transform.bands(shown, metric, percent=common.is_share(metric)),
                                  common.label(metric)), width="stretch")
 right.caption(common.help_text(metric))

@@ -24,7 +24,7 @@ applicants = queries.applicant_mix(con, province, parent, year)
 labels = {f"t3_new_received__{c['col']}": c["label"] for c in load_catalogue().raw["t3"]["columns"]}
 applicants = applicants.with_columns(pl.col("key").replace_strict(labels, default=None).alias("applicant"))
 left.subheader("申请人构成（新收）")
-left.altair_chart(charts.donut(applicants, "applicant", "requests"), width="stretch")
+left.altair_chart(charts.donut(applicants, "applicant", "requests", list(labels.values())), width="stretch")
 right.subheader("重复申请与大量反复申请")
 right.caption(common.help_text("duplicate_share") + " " + common.help_text("mass_repeat_share"))
 common.show_table(mix.select("jurisdiction_name", "requests_new", "duplicate", "duplicate_share", "mass_repeat",

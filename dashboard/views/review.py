@@ -19,11 +19,11 @@ counts = yearly.unpivot(index=["year"], on=["review_total", "litigation_total"],
     .with_columns(pl.col("kind").replace_strict({"review_total": "行政复议", "litigation_total": "行政诉讼"}).alias("jurisdiction_name"))
 left, right = st.columns(2)
 left.subheader("案件数")
-left.altair_chart(charts.trend(counts, "cases", "件数"), width="stretch")
+left.altair_chart(charts.trend(counts, "cases", "件数", series="类别"), width="stretch")
 rates = yearly.unpivot(index=["year"], on=["review_correction_rate", "litigation_correction_rate"], variable_name="kind", value_name="rate") \
     .with_columns(pl.col("kind").replace_strict({"review_correction_rate": "复议纠错率", "litigation_correction_rate": "诉讼纠错率"}).alias("jurisdiction_name"))
 right.subheader("纠错率")
-right.altair_chart(charts.trend(rates, "rate", "纠错率"), width="stretch")
+right.altair_chart(charts.trend(rates, "rate", "纠错率", ".1%", series="类别"), width="stretch")
 st.caption(common.help_text("review_correction_rate"))
 common.show_table(common.mark_synthetic(data).select("jurisdiction_name", "year", "review_total", "review_corrected",
                   "review_correction_rate", "litigation_total", "litigation_corrected"))
