@@ -78,9 +78,28 @@ def region_filters(con, key_prefix: str, with_year: bool = True, default_league:
     return province, parent or None, year
 
 
+def name_checks(df):
+    """Check results read in Chinese from the catalogue: a 检查项 column beside `code`, kind, severity and status
+    in words, and `reasons` (codes joined by 、) rewritten as names, each named once."""
+    import polars as pl
+
+    cat = load_catalogue()
+    if "code" in df.columns:
+        names = {code: cat.check_label(code) for code in df["code"].unique().to_list() if code}
+        df = df.insert_column(df.columns.index("code"), df["code"].replace_strict(names, default=None).alias("check"))
+    for column, words in (("kind", "check_kinds"), ("severity", "check_severities"), ("status", "check_statuses")):
+        if column in df.columns and "code" in df.columns:
+            df = df.with_columns(pl.col(column).replace(cat.raw[words]))
+    if "reasons" in df.columns:
+        names = {r: "、".join(dict.fromkeys(cat.check_label(c) for c in r.split("、")))
+                 for r in df["reasons"].unique().to_list() if r}
+        df = df.with_columns(pl.col("reasons").replace_strict(names, default=None))
+    return df
+
+
 COLUMN_LABELS = {
     "jurisdiction_code": "区划代码", "jurisdiction_name": "地区", "parent_name": "盟/市", "year": "年度",
-    "issuer": "发布机关", "file_name": "文件", "code": "检查项", "kind": "类别", "severity": "级别", "detail": "说明",
+    "issuer": "发布机关", "file_name": "文件", "check": "检查项", "code": "代码", "kind": "类别", "severity": "级别", "detail": "说明",
     "status": "结果", "score": "评分", "reasons": "扣分原因", "synthetic": "示例数据", "t2_version": "表二模板",
     "t3_version": "表三模板", "error_code": "错误类型", "reason": "原因", "failed_at": "时间", "label": "单元格",
     "value": "数值", "source": "出处", "raw": "原文", "note": "备注", "format": "格式",

@@ -26,3 +26,16 @@ def test_warehouse_imports_no_pipeline_code():
 
 def test_report_library_knows_nothing_of_dagster():
     assert not {"dagster", "duckdb", "streamlit"} & _imports(ROOT / "pipelines" / "report")
+
+
+def test_every_check_code_has_a_chinese_name_in_the_catalogue():
+    """Leaders read check names, not codes: each code the parser or the audit can emit is named in catalogue.yaml."""
+    import re
+
+    from warehouse.catalogue import load_catalogue
+
+    source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "pipelines" / "report").glob("*.py"))
+    codes = set(re.findall(r"""f?["']((?:QC_[A-Z_]+|VERSION_MISMATCH|E\d|TABLE))[."']""", source))
+    assert {"E1", "E2", "E3", "E5", "E6", "TABLE", "VERSION_MISMATCH", "QC_LATE", "QC_COPY_PEER"} <= codes
+    unnamed = {code for code in codes if load_catalogue().check_label(code) == code}
+    assert not unnamed

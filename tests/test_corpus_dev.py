@@ -5,6 +5,7 @@ import pytest
 
 from pipelines.report.evaluate import evaluate
 from pipelines.report.parse import parse_file
+from pipelines.report.validate import SOURCE_ANOMALY
 
 from .conftest import shared_or_skip
 
@@ -33,7 +34,7 @@ def test_source_anomaly_kept_and_reported():
     result = parse_file(shared / "corpus" / "dev" / "js-huaian-hongze-2023.pdf")
     assert result["cells"]["t4_review_total"] == 0 and result["cells"]["t4_review_upheld"] == 10
     failed = {c["code"]: c for c in result["checks"] if c["status"] == "fail"}
-    assert failed["E6.review"]["severity"] == "warn" and "source anomaly" in failed["E6.review"]["detail"]
+    assert failed["E6.review"]["severity"] == "warn" and SOURCE_ANOMALY in failed["E6.review"]["detail"]
     assert "E6.lit_after_review" in failed
     assert result["template"] == {"t2": "v2021", "t3": "v2019", "t4": "v2021"}
     assert "VERSION_MISMATCH" in failed

@@ -111,6 +111,17 @@ def test_quality_tables_follow_the_league_filter(published):
     assert shown[leagues[0]] != shown[leagues[1]]
 
 
+def test_check_results_read_in_chinese(published):
+    """Scores' reasons and findings name each check in Chinese (from the catalogue); the code stays beside it."""
+    at = app(ROOT / "dashboard" / "views" / "quality.py").run()
+    scores = at.dataframe[0].value
+    reasons = " ".join(scores["扣分原因"].dropna())
+    assert reasons and "QC_" not in reasons and "E1." not in reasons
+    findings = [df.value for df in at.dataframe if "检查项" in df.value.columns]
+    assert findings and all(not any(str(v).startswith(("QC_", "E1")) for v in df["检查项"]) for df in findings)
+    assert all(set(df["级别"]) <= {"错误（读取有误）", "警告", "提示"} for df in findings)
+
+
 def test_hostile_issuer_is_shown_as_text(published):
     at = app(ROOT / "dashboard" / "views" / "detail.py").run()
     at.text_input(key="detail_search").set_value("鄂托克旗").run()

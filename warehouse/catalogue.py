@@ -92,6 +92,14 @@ class Catalogue:
     def glossary(self, key: str) -> str:
         return next((m.get("glossary", "") for m in self.metrics if m["key"] == key), "")
 
+    def check(self, code: str) -> dict:
+        """Label and glossary of a check code: the code itself (QC_LATE) or its family before the dot (E1.total)."""
+        checks = self.raw["checks"]
+        return checks.get(code) or checks.get(code.split(".", 1)[0]) or {"label": code, "glossary": ""}
+
+    def check_label(self, code: str) -> str:
+        return self.check(code)["label"]
+
     def version_signals(self, table: str) -> dict[str, list[str]]:
         return self.raw[table].get("version_signals", {})
 

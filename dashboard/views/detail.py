@@ -31,7 +31,7 @@ tabs = st.tabs(["表二 主动公开", "表三 依申请公开", "表四 复议�
 for tab, prefix in zip(tabs[:3], ["t2_", "t3_", "t4_"]):
     common.show_table(cells.filter(pl.col("key").str.starts_with(prefix)).select("label", "value", "status", "source", "raw", "note"),
                       container=tab)
-common.show_table(queries.report_checks(con, sha), container=tabs[3])
+common.show_table(common.name_checks(queries.report_checks(con, sha)), container=tabs[3])
 document = queries.stored_document(con, sha)
 if document and Path(document["stored_path"]).exists():
     st.download_button("下载原始文件", Path(document["stored_path"]).read_bytes(), document["file_name"])

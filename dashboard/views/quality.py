@@ -13,17 +13,17 @@ if cover.is_empty():
 else:
     st.altair_chart(charts.coverage_matrix(cover), width="stretch")
 st.subheader("报告评分（最低的 200 份；可排序）")
-scores = queries.quality_scores(con, province, parent)
+scores = common.name_checks(queries.quality_scores(con, province, parent))
 common.synthetic_notice(scores)
 common.show_table(scores.drop("sha256").head(200))
 st.download_button("下载本范围全部评分", lambda: scores.drop("sha256").write_csv().encode("utf-8-sig"), "nianbao-scores.csv",
                    "text/csv")
 st.subheader("勾稽关系不成立的报告")
-common.show_table(queries.failing_checks(con, "identity", province, parent).drop("sha256"))
+common.show_table(common.name_checks(queries.failing_checks(con, "identity", province, parent)).drop("sha256"))
 st.subheader("质量问题（正文与表格、内容雷同、逾期等）")
 quality = queries.failing_checks(con, "quality", province, parent).vstack(
     queries.failing_checks(con, "corpus", province, parent))
-common.show_table(quality.drop("sha256"))
+common.show_table(common.name_checks(quality).drop("sha256"))
 st.subheader("模板版本与年度不符")
 common.show_table(queries.version_mismatches(con, province, parent))
 st.subheader("无法解析的文件（不分地区）")

@@ -59,8 +59,8 @@ def _parse(data: bytes, name: str, sha: str, province: str | None) -> dict:
     default = metadata.default_version(year)
     mismatched = {t: v for t, v in tables.template.items() if v and default and v != default}
     if mismatched:
-        checks.append(Check("VERSION_MISMATCH", "fail", f"report year {year} defaults to {default}; tables use "
-                            + ", ".join(f"{t}={v}" for t, v in mismatched.items()), "warn", "template"))
+        checks.append(Check("VERSION_MISMATCH", "fail", f"{year} 年度报告应使用 {default} 格式，实际："
+                            + "、".join(f"表{'二三四'[int(t[1]) - 2]} {v}" for t, v in mismatched.items()), "warn", "template"))
     complete = not missing and not tables.missing_rows and all(tables.template.values())
     status = "ok" if complete else "partial"
     result = {

@@ -12,6 +12,8 @@ from warehouse.catalogue import load_catalogue, t3_key, t4_key
 from .tables import Tables
 
 RECOVERED = {"imputed", "uncertain"}
+SOURCE_ANOMALY = "原表即不平衡，按原表保留"  # the printed table does not add up
+EXTRACTION = "涉及恢复的数值，读取可能有误"  # our own recovery of a damaged table is in doubt
 
 
 @dataclass
@@ -35,13 +37,13 @@ def _check(code: str, cells: dict, left: list[str], right: list[str], text: str)
         rv = [c.value for c in right_cells]
         ls, rs = sum(lv), sum(rv)
     except (AttributeError, TypeError):  # a cell not read, or read as blank
-        return Check(code, "skip", f"{text}: a cell is missing")
+        return Check(code, "skip", f"{text}：有单元格未读到，无法检查")
     if abs(ls - rs) < 1e-9:
-        return Check(code, "pass", f"{text}: {ls} = {rs}")
+        return Check(code, "pass", f"{text}：{ls} = {rs}")
     recovered = any(c.status in RECOVERED for c in left_cells + right_cells)
     severity = "error" if recovered else "warn"
-    origin = "extraction" if recovered else "source anomaly"
-    return Check(code, "fail", f"{text}: {'+'.join(map(str, lv))} = {ls} ≠ {rs} = {'+'.join(map(str, rv))} ({origin})", severity)
+    origin = EXTRACTION if recovered else SOURCE_ANOMALY
+    return Check(code, "fail", f"{text}：{'+'.join(map(str, lv))} = {ls} ≠ {rs} = {'+'.join(map(str, rv))}（{origin}）", severity)
 
 
 _PLANS: dict[tuple[str | None, bool], list[tuple[str, list[str], list[str], str]]] = {}
@@ -55,19 +57,21 @@ def _plan(t3_version: str | None, has_t4: bool) -> list[tuple[str, list[str], li
     plan = []
     if t3_version:
         outcome_rows = [r.row for r in cat.t3_data_rows(t3_version) if r.group]
+        columns = {c["col"]: c["label"] for c in cat.raw["t3"]["columns"]}
         for col in cat.t3_columns:
             plan.append((f"E1.{col}", [t3_key("new_received", col), t3_key("carried_over", col)],
                          [t3_key("total_processed", col), t3_key("carried_forward", col)],
-                         f"新收+上年结转 = 办理总计+结转下年 ({col})"))
+                         f"新收+上年结转 = 办理总计+结转下年（{columns[col]}列）"))
             plan.append((f"E3.{col}", [t3_key(r, col) for r in outcome_rows],
-                         [t3_key("total_processed", col)], f"办理结果之和 = （七）总计 ({col})"))
+                         [t3_key("total_processed", col)], f"办理结果之和 = （七）总计（{columns[col]}列）"))
         for row in cat.t3_data_rows(t3_version):
             plan.append((f"E2.{row.row}", [t3_key(row.row, c) for c in cat.t3_columns[:6]],
-                         [t3_key(row.row, "total")], f"申请人各列之和 = 总计 ({row.row})"))
+                         [t3_key(row.row, "total")], f"各类申请人之和 = 总计（{row.label}）"))
     if has_t4:
+        groups = {g["group"]: g["label"] for g in cat.raw["t4"]["groups"]}
         for group in cat.t4_groups:
             plan.append((f"E6.{group}", [t4_key(group, o) for o in cat.t4_outcomes[:4]],
-                         [t4_key(group, "total")], f"维持+纠正+其他+未审结 = 总计 ({group})"))
+                         [t4_key(group, "total")], f"维持+纠正+其他+未审结 = 总计（{groups[group]}）"))
     _PLANS[(t3_version, has_t4)] = plan
     return plan
 
@@ -78,9 +82,10 @@ def validate(tables: Tables) -> list[Check]:
     checks = [_check(code, tables.cells, left, right, text) for code, left, right, text in plan]
     for key, cell in tables.cells.items():
         if cell.value is not None and cell.value < 0 and not cat.cells[key].signed:
-            checks.append(Check(f"E5.{key}", "fail", f"negative value {cell.value} in {key}", "error"))
+            checks.append(Check(f"E5.{key}", "fail", f"{cat.cells[key].label} 为负数 {cell.value}", "error"))
     for table in ("t2", "t3", "t4"):
         present = tables.template.get(table) is not None
         checks.append(Check(f"TABLE.{table}", "pass" if present else "fail",
-                            f"table {table[1]} {'found' if present else 'not found'}", "info" if present else "error", "completeness"))
+                            f"表{'二三四'[int(table[1]) - 2]}{'已找到' if present else '未找到'}", "info" if present else "error",
+                            "completeness"))
     return checks
