@@ -27,3 +27,41 @@ def bands(df: pl.DataFrame, metric: str, count: int = 5, percent: bool = False) 
     counts = index.group_by("order").len("units")
     return (pl.DataFrame({"order": list(range(len(names))), "band": names})
             .join(counts, on="order", how="left").with_columns(pl.col("units").fill_null(0)).sort("order"))
+
+
+# Overview KPIs: a total (numerator only) or a share of sums (numerator ÷ denominator), by metric key.
+KPI_SPECS = {
+    "permits": (["permits"], None),
+    "penalties": (["penalties"], None),
+    "requests_new": (["requests_new"], None),
+    "duplicate_share": (["duplicate"], "requests_new"),
+    "disclosure_rate": (["granted", "partial"], "requests_processed"),
+    "review_correction_rate": (["review_corrected"], "review_total"),
+}
+
+
+def _aggregate(df: pl.DataFrame, numerator: list[str], denominator: str | None) -> float | None:
+    if df.is_empty():
+        return None
+    top = sum(df[c].sum() for c in numerator)
+    if denominator is None:
+        return top
+    bottom = df[denominator].sum()
+    return top / bottom if bottom else None
+
+
+def kpis(now: pl.DataFrame, before: pl.DataFrame) -> tuple[dict[str, tuple[float | None, float | None]], tuple[int, int]]:
+    """Each KPI's value this year over every unit, and its change on last year over the units that reported in
+    both years only (a unit missing one year would otherwise show as a fall or a rise).
+    Also returns how many units reported only this year and only last year."""
+    shared = set(now["jurisdiction_code"]) & set(before["jurisdiction_code"])
+    now_shared = now.filter(pl.col("jurisdiction_code").is_in(shared))
+    before_shared = before.filter(pl.col("jurisdiction_code").is_in(shared))
+    out = {}
+    for key, (numerator, denominator) in KPI_SPECS.items():
+        value = _aggregate(now, numerator, denominator)
+        current, previous = _aggregate(now_shared, numerator, denominator), _aggregate(before_shared, numerator, denominator)
+        out[key] = (value, None if current is None or previous is None else current - previous)
+    only_now = now["jurisdiction_code"].n_unique() - len(shared)
+    only_before = before["jurisdiction_code"].n_unique() - len(shared) if not before.is_empty() else 0
+    return out, (only_now, only_before)

@@ -18,3 +18,31 @@ def test_bands_of_shares_read_as_percent():
 
 def test_empty():
     assert bands(pl.DataFrame({"x": [None]}, schema={"x": pl.Float64}), "x").is_empty()
+
+
+def _year(rows):
+    columns = ["jurisdiction_code", "permits", "penalties", "requests_new", "duplicate", "granted", "partial",
+               "requests_processed", "review_corrected", "review_total"]
+    return pl.DataFrame([dict(zip(columns, r)) for r in rows])
+
+
+def test_kpi_change_counts_only_units_reporting_both_years():
+    from dashboard.transform import kpis
+
+    before = _year([("a", 100, 10, 10, 1, 5, 1, 10, 1, 4), ("b", 50, 5, 0, 0, 0, 0, 0, 0, 0),
+                    ("gone", 900, 90, 90, 9, 0, 0, 0, 0, 0)])
+    now = _year([("a", 120, 10, 20, 4, 10, 2, 20, 1, 2), ("b", 50, 5, 0, 0, 0, 0, 0, 0, 0),
+                 ("new", 30, 3, 0, 0, 0, 0, 0, 0, 0)])
+    values, (only_now, only_before) = kpis(now, before)
+    assert values["permits"] == (200, 20)  # this year over all units; change over a and b only (not -780)
+    assert values["duplicate_share"][0] == 4 / 20 and abs(values["duplicate_share"][1] - (4 / 20 - 1 / 10)) < 1e-12
+    assert values["disclosure_rate"][0] == 12 / 20
+    assert (only_now, only_before) == (1, 1)
+
+
+def test_kpis_without_last_year():
+    from dashboard.transform import kpis
+
+    now = _year([("a", 120, 10, 20, 4, 10, 2, 20, 1, 2)])
+    values, counts = kpis(now, now.clear())
+    assert values["permits"] == (120, None) and counts == (1, 0)

@@ -1,4 +1,3 @@
-import polars as pl
 import streamlit as st
 
 from dashboard import charts, common, transform
@@ -12,31 +11,14 @@ before = queries.metrics(con, province, parent, year - 1)
 common.stop_if_empty(now, "所选范围和年度没有报告。")
 common.synthetic_notice(now)
 
-
-def total(df: pl.DataFrame, col: str):
-    return df[col].sum() if not df.is_empty() else None
-
-
-def ratio(df: pl.DataFrame, num: str, den: str):
-    d = total(df, den)
-    return (total(df, num) / d) if d else None
-
-
-kpis = [
-    ("permits", total(now, "permits"), total(before, "permits"), False),
-    ("penalties", total(now, "penalties"), total(before, "penalties"), False),
-    ("requests_new", total(now, "requests_new"), total(before, "requests_new"), False),
-    ("duplicate_share", ratio(now, "duplicate", "requests_new"), ratio(before, "duplicate", "requests_new"), True),
-    ("disclosure_rate", ratio(now.with_columns((pl.col("granted") + pl.col("partial")).alias("open")), "open", "requests_processed"),
-     ratio(before.with_columns((pl.col("granted") + pl.col("partial")).alias("open")), "open", "requests_processed") if not before.is_empty() else None, True),
-    ("review_correction_rate", ratio(now, "review_corrected", "review_total"), ratio(before, "review_corrected", "review_total"), True),
-]
-for column, (key, value, previous, share) in zip(st.columns(len(kpis)), kpis):
+values, (only_now, only_before) = transform.kpis(now, before)
+for column, (key, (value, delta)) in zip(st.columns(len(values)), values.items()):
+    share = common.is_share(key)
     shown = "—" if value is None else (f"{value:.1%}" if share else f"{value:,.0f}")
-    delta = None
-    if value is not None and previous is not None:
-        delta = f"{(value - previous) * 100:+.1f} 个百分点" if share else f"{value - previous:+,.0f}"
-    column.metric(common.label(key), shown, delta, help=common.help_text(key), delta_color="off" if share else "normal")
+    change = None if delta is None else (f"{delta * 100:+.1f} 个百分点" if share else f"{delta:+,.0f}")
+    column.metric(common.label(key), shown, change, help=common.help_text(key), delta_color="off" if share else "normal")
+if only_now or only_before:
+    st.caption(f"同比变化只计算两年都有报告的地区（本年有、上年无：{only_now} 个；上年有、本年无：{only_before} 个）。")
 
 metric = st.selectbox("排名指标", ["permits", "penalties", "requests_new", "duplicate_share", "disclosure_rate"],
                       format_func=common.label, key="overview_metric", help="指标口径见各指标说明")
