@@ -106,8 +106,12 @@ COLUMN_LABELS = {
 }
 
 
-def show_table(df, container=st, percent: tuple[str, ...] = ()) -> None:
-    """A dataframe with Chinese column names (metric names from the field catalogue); shares as percentages."""
+def show_table(df, container=st, percent: tuple[str, ...] = (), empty: str = "没有记录。") -> None:
+    """A dataframe with Chinese column names (metric names from the field catalogue); shares as percentages;
+    a sentence instead of an empty grid."""
+    if df.is_empty():
+        container.caption(empty)
+        return
     cat = load_catalogue()
     metric_keys = {m["key"] for m in cat.metrics}
     names = {c: COLUMN_LABELS.get(c) or (cat.label(c) if c in metric_keys else c) for c in df.columns}
