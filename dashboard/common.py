@@ -102,8 +102,9 @@ COLUMN_LABELS = {
     "issuer": "发布机关", "file_name": "文件", "check": "检查项", "code": "代码", "kind": "类别", "severity": "级别", "detail": "说明",
     "status": "结果", "score": "评分", "reasons": "扣分原因", "synthetic": "示例数据", "t2_version": "表二模板",
     "t3_version": "表三模板", "error_code": "错误类型", "reason": "原因", "failed_at": "时间", "label": "单元格",
-    "value": "数值", "source": "出处", "raw": "原文", "note": "备注", "format": "格式",
+    "value": "数值", "source": "出处", "raw": "原文", "note": "备注", "format": "格式", "sha256": "报告",
 }
+DETAIL_LINK = "./detail?report="  # relative: works wherever the app is served
 
 
 def show_table(df, container=st, percent: tuple[str, ...] = (), empty: str = "没有记录。") -> None:
@@ -112,11 +113,16 @@ def show_table(df, container=st, percent: tuple[str, ...] = (), empty: str = "�
     if df.is_empty():
         container.caption(empty)
         return
+    import polars as pl
+
     cat = load_catalogue()
     metric_keys = {m["key"] for m in cat.metrics}
     names = {c: COLUMN_LABELS.get(c) or (cat.label(c) if c in metric_keys else c) for c in df.columns}
     shares = [c for c in df.columns if c in percent or (c in metric_keys and is_share(c))]
     config = {names[c]: st.column_config.NumberColumn(names[c], format="percent") for c in shares}
+    if "sha256" in df.columns:  # each row links to its report on 报告详情 (cells, sources, original file)
+        df = df.with_columns(pl.when(pl.col("sha256").is_not_null()).then(DETAIL_LINK + pl.col("sha256")).alias("sha256"))
+        config[names["sha256"]] = st.column_config.LinkColumn(names["sha256"], display_text="查看报告")
     container.dataframe(df.rename(names), hide_index=True, width="stretch", column_config=config)
 
 

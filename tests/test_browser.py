@@ -105,3 +105,35 @@ def test_a_shared_page_link_opened_first_shows_the_app(published, browser):  # n
         navigation = page.locator("[data-testid='stSidebarNav']").inner_text()
         page.close()
     assert "数据质量" in navigation and "quality" not in navigation, navigation
+
+
+def test_a_row_link_opens_its_report(server, browser, published):  # noqa: F811
+    """On 数据质量, a score row's 查看报告 link opens 报告详情 in a new tab on that very report."""
+    from warehouse import queries
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/quality", wait_until="domcontentloaded")
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.wait_for(timeout=60000)
+    grid.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    box = grid.bounding_box()
+    opened = []
+    page.on("popup", lambda popup: opened.append(popup))
+    for _ in range(3):  # the grid's first click on a cell selects it; the next one follows the link
+        page.mouse.click(box["x"] + 30, box["y"] + 55)
+        page.wait_for_timeout(1500)
+        if opened:
+            break
+    assert opened, "no report opened from the link"
+    detail = opened[0]
+    assert "/detail?report=" in detail.url
+    sha = detail.url.split("report=", 1)[1]
+    con = queries.open_published(published)
+    issuer = queries.report(con, sha)["issuer"]
+    default = queries.report(con, queries.report_list(con, "")["sha256"][0])["issuer"]  # shown without a link
+    con.close()
+    assert issuer != default, "pick data where following the link and ignoring it would differ"
+    detail.wait_for_selector("[data-testid='stDataFrame']", timeout=60000)
+    detail.locator("[data-testid='stMainBlockContainer']").get_by_text(issuer).first.wait_for(timeout=30000)
+    page.close()  # a page of its own context: closing it closes the tab it opened too

@@ -122,6 +122,22 @@ def test_check_results_read_in_chinese(published):
     assert all(set(df["级别"]) <= {"错误（读取有误）", "警告", "提示"} for df in findings)
 
 
+def test_tables_link_each_row_to_its_report(published):
+    """An odd number on any page leads to its report: rows carry a 查看报告 link, and 报告详情 opens on that report."""
+    con = queries.open_published(published)
+    first_listed = queries.report_list(con, "")["sha256"][0]  # what 报告详情 shows when opened without a link
+    con.close()
+    at = app(ROOT / "dashboard" / "views" / "quality.py").run()
+    links = at.dataframe[0].value["报告"]
+    assert all(link.startswith("./detail?report=") for link in links)
+    sha = next(link.split("=", 1)[1] for link in links if not link.endswith(first_listed))
+    detail = app(ROOT / "dashboard" / "views" / "detail.py")
+    detail.query_params["report"] = sha
+    detail.run()
+    assert not detail.exception
+    assert detail.selectbox(key="detail_report").value == sha
+
+
 def test_hostile_issuer_is_shown_as_text(published):
     at = app(ROOT / "dashboard" / "views" / "detail.py").run()
     at.text_input(key="detail_search").set_value("鄂托克旗").run()

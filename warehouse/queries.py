@@ -70,7 +70,7 @@ def all_metrics(con) -> pl.DataFrame:
 
 def outcome_mix(con, province_code: str, parent_code: str | None, year: int) -> pl.DataFrame:
     sql = """SELECT jurisdiction_name, synthetic, granted, partial, denied, unable, not_processed, other_handling, requests_processed,
-                    duplicate, duplicate_share, mass_repeat, mass_repeat_share, requests_new
+                    duplicate, duplicate_share, mass_repeat, mass_repeat_share, requests_new, sha256
              FROM metrics_jurisdiction_year WHERE report_level = 'government' AND province_code = ? AND year = ?"""
     sql, params = _filtered(sql, [province_code, year], {"parent_code": parent_code})
     return frame(con, sql + " ORDER BY jurisdiction_name", params)
@@ -123,7 +123,7 @@ def ingest_errors(con) -> pl.DataFrame:
 
 
 def version_mismatches(con, province_code: str | None = None, parent_code: str | None = None) -> pl.DataFrame:
-    sql, params = _in_region("""SELECT r.jurisdiction_name, r.issuer, r.year, r.t2_version, r.t3_version, k.detail
+    sql, params = _in_region("""SELECT r.jurisdiction_name, r.issuer, r.year, r.t2_version, r.t3_version, k.detail, r.sha256
                                 FROM checks k JOIN reports r USING (sha256) WHERE k.code = 'VERSION_MISMATCH'""",
                              [], province_code, parent_code)
     return frame(con, sql + " ORDER BY r.year", params)

@@ -41,7 +41,7 @@ common.stop_if_empty(data, "没有满足条件的地区。")
 fmt = common.value_format(metric)
 st.altair_chart(charts.grouped_bars(data, metric, common.label(metric), fmt), width="stretch")
 st.altair_chart(charts.trend(data, metric, common.label(metric), fmt), width="stretch")
-table = data.select("jurisdiction_code", "jurisdiction_name", "year", "t3_version", metric).sort("jurisdiction_code", "year")
+table = data.select("jurisdiction_code", "jurisdiction_name", "year", "t3_version", metric, "sha256").sort("jurisdiction_code", "year")
 common.show_table(table)
 
 

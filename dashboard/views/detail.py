@@ -14,7 +14,9 @@ reports = queries.report_list(con, search)
 common.stop_if_empty(reports, "没有匹配的报告。")
 options = dict(zip(reports["sha256"], [f"{r['issuer'] or '?'} · {r['year']}年 · {r['format']}" + ("（示例数据）" if r["synthetic"] else "")
                                       for r in reports.to_dicts()]))
-sha = st.selectbox("报告", list(options), format_func=options.get, key="detail_report")
+linked = st.query_params.get("report")  # opened from a table's 查看报告 link on another page
+sha = st.selectbox("报告", list(options), format_func=options.get, key="detail_report",
+                   index=list(options).index(linked) if linked in options else 0)
 report = queries.report(con, sha)
 cat = load_catalogue()
 st.text(f"{report['title'] or report['issuer']}")

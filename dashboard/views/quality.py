@@ -15,16 +15,16 @@ else:
 st.subheader("报告评分（最低的 200 份；可排序）")
 scores = common.name_checks(queries.quality_scores(con, province, parent))
 common.synthetic_notice(scores)
-common.show_table(scores.drop("sha256").head(200))
+common.show_table(scores.head(200))
 st.download_button("下载本范围全部评分", lambda: scores.drop("sha256").write_csv().encode("utf-8-sig"), "nianbao-scores.csv",
                    "text/csv")
 st.subheader("勾稽关系不成立的报告")
-common.show_table(common.name_checks(queries.failing_checks(con, "identity", province, parent)).drop("sha256"),
+common.show_table(common.name_checks(queries.failing_checks(con, "identity", province, parent)),
                   empty="所选范围内所有报告的勾稽关系均成立。")
 st.subheader("质量问题（正文与表格、内容雷同、逾期等）")
 quality = queries.failing_checks(con, "quality", province, parent).vstack(
     queries.failing_checks(con, "corpus", province, parent))
-common.show_table(common.name_checks(quality).drop("sha256"), empty="所选范围内没有发现质量问题。")
+common.show_table(common.name_checks(quality), empty="所选范围内没有发现质量问题。")
 st.subheader("模板版本与年度不符")
 common.show_table(queries.version_mismatches(con, province, parent), empty="所选范围内的报告均使用与年度相符的模板。")
 st.subheader("无法解析的文件（不分地区）")

@@ -28,4 +28,5 @@ left.altair_chart(charts.donut(applicants, "applicant", "requests", list(labels.
 right.subheader("重复申请与大量反复申请")
 right.caption(common.help_text("duplicate_share") + " " + common.help_text("mass_repeat_share"))
 common.show_table(mix.select("jurisdiction_name", "requests_new", "duplicate", "duplicate_share", "mass_repeat",
-                             "mass_repeat_share").sort("duplicate_share", descending=True, nulls_last=True), container=right)
+                             "mass_repeat_share", "sha256").sort("duplicate_share", descending=True, nulls_last=True),
+                  container=right)

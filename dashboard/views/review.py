@@ -26,4 +26,4 @@ right.subheader("纠错率")
 right.altair_chart(charts.trend(rates, "rate", "纠错率", ".1%", series="类别"), width="stretch")
 st.caption(common.help_text("review_correction_rate"))
 common.show_table(common.mark_synthetic(data).select("jurisdiction_name", "year", "review_total", "review_corrected",
-                  "review_correction_rate", "litigation_total", "litigation_corrected"))
+                  "review_correction_rate", "litigation_total", "litigation_corrected", "sha256"))
