@@ -2,6 +2,7 @@ import streamlit as st
 
 from dashboard import charts, common
 from warehouse import queries
+from warehouse.catalogue import load_catalogue
 
 st.title("数据质量")
 con = common.connection()
@@ -12,6 +13,8 @@ if cover.is_empty():
     st.info("没有覆盖数据。")
 else:
     st.altair_chart(charts.coverage_matrix(cover), width="stretch")
+with st.expander("各检查项的含义"):
+    st.markdown("\n".join(f"- **{c['label']}**（{code}）：{c['glossary']}" for code, c in load_catalogue().raw["checks"].items()))
 st.subheader("报告评分（最低的 200 份；可排序）")
 scores = common.name_checks(queries.quality_scores(con, province, parent))
 common.synthetic_notice(scores)

@@ -13,7 +13,7 @@ from .readers import MAX_BYTES, read_document
 from .resolver import resolve
 from .tables import recognize
 from .tokens import rows_of
-from .validate import Check, validate
+from .validate import Check, table_name, validate
 
 
 def parse_file(path: str | Path, province: str | None = None) -> dict:
@@ -60,7 +60,7 @@ def _parse(data: bytes, name: str, sha: str, province: str | None) -> dict:
     mismatched = {t: v for t, v in tables.template.items() if v and default and v != default}
     if mismatched:
         checks.append(Check("VERSION_MISMATCH", "fail", f"{year} 年度报告应使用 {default} 格式，实际："
-                            + "、".join(f"表{'二三四'[int(t[1]) - 2]} {v}" for t, v in mismatched.items()), "warn", "template"))
+                            + "、".join(f"{table_name(t)} {v}" for t, v in mismatched.items()), "warn", "template"))
     complete = not missing and not tables.missing_rows and all(tables.template.values())
     status = "ok" if complete else "partial"
     result = {

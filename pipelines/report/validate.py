@@ -16,6 +16,11 @@ SOURCE_ANOMALY = "原表即不平衡，按原表保留"  # the printed table doe
 EXTRACTION = "涉及恢复的数值，读取可能有误"  # our own recovery of a damaged table is in doubt
 
 
+def table_name(table: str) -> str:
+    """t2 → 表二 (tables 2, 3 and 4 of the template)."""
+    return "表" + "二三四"[int(table[1]) - 2]
+
+
 @dataclass
 class Check:
     code: str
@@ -86,6 +91,6 @@ def validate(tables: Tables) -> list[Check]:
     for table in ("t2", "t3", "t4"):
         present = tables.template.get(table) is not None
         checks.append(Check(f"TABLE.{table}", "pass" if present else "fail",
-                            f"表{'二三四'[int(table[1]) - 2]}{'已找到' if present else '未找到'}", "info" if present else "error",
+                            f"{table_name(table)}{'已找到' if present else '未找到'}", "info" if present else "error",
                             "completeness"))
     return checks
