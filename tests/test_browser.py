@@ -113,14 +113,15 @@ def test_a_row_link_opens_its_report(server, browser, published):  # noqa: F811
 
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{server}/quality", wait_until="domcontentloaded")
+    page.wait_for_selector("[data-testid='stVegaLiteChart'] svg, [data-testid='stVegaLiteChart'] canvas", timeout=60000)
     grid = page.locator("[data-testid='stDataFrame']").first
     grid.wait_for(timeout=60000)
-    grid.scroll_into_view_if_needed()
-    page.wait_for_timeout(1000)
-    box = grid.bounding_box()
     opened = []
     page.on("popup", lambda popup: opened.append(popup))
-    for _ in range(3):  # the grid's first click on a cell selects it; the next one follows the link
+    for _ in range(4):  # the grid's first click on a cell selects it; the next one follows the link
+        grid.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        box = grid.bounding_box()  # taken again each time: the chart above may still be growing
         page.mouse.click(box["x"] + 30, box["y"] + 55)
         page.wait_for_timeout(1500)
         if opened:
