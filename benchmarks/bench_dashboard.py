@@ -29,9 +29,7 @@ calls = {
     "requests": [lambda: queries.outcome_mix(con, province, None, year), lambda: queries.applicant_mix(con, province, None, year)],
     "review": [lambda: queries.metrics(con, province)],
     "quality": [lambda: queries.coverage(con, province), lambda: queries.quality_scores(con, province),
-                lambda: queries.failing_checks(con, "identity", province),
-                lambda: queries.failing_checks(con, "quality", province),
-                lambda: queries.version_mismatches(con, province), lambda: queries.ingest_errors(con)],
+                lambda: queries.failing_checks(con, None, province), lambda: queries.ingest_errors(con)],
     "detail": [lambda: queries.report_list(con, ""), lambda: queries.report(con, sha), lambda: queries.report_cells(con, sha),
                lambda: queries.report_checks(con, sha)],
 }

@@ -120,6 +120,7 @@ def test_check_results_read_in_chinese(published):
     findings = [df.value for df in at.dataframe if "检查项" in df.value.columns]
     assert findings and all(not any(str(v).startswith(("QC_", "E1")) for v in df["检查项"]) for df in findings)
     assert all(set(df["级别"]) <= {"错误（读取有误）", "警告", "提示"} for df in findings)
+    assert len(findings) == 1 and len(set(findings[0]["类别"])) >= 2  # one list of every kind of problem
 
 
 def test_tables_link_each_row_to_its_report(published):

@@ -122,13 +122,6 @@ def ingest_errors(con) -> pl.DataFrame:
     return frame(con, "SELECT file_name, error_code, reason, failed_at FROM ingest_errors ORDER BY failed_at DESC")
 
 
-def version_mismatches(con, province_code: str | None = None, parent_code: str | None = None) -> pl.DataFrame:
-    sql, params = _in_region("""SELECT r.jurisdiction_name, r.issuer, r.year, r.t2_version, r.t3_version, k.detail, r.sha256
-                                FROM checks k JOIN reports r USING (sha256) WHERE k.code = 'VERSION_MISMATCH'""",
-                             [], province_code, parent_code)
-    return frame(con, sql + " ORDER BY r.year", params)
-
-
 def report_list(con, search: str = "") -> pl.DataFrame:
     return frame(con, """SELECT sha256, issuer, jurisdiction_name, year, format, status, synthetic FROM reports
                          WHERE issuer ILIKE ? OR coalesce(jurisdiction_name, '') ILIKE ?

@@ -1,3 +1,4 @@
+import polars as pl
 import streamlit as st
 
 from dashboard import charts, common
@@ -21,15 +22,13 @@ common.synthetic_notice(scores)
 common.show_table(scores.head(200))
 st.download_button("下载本范围全部评分", lambda: scores.drop("sha256").write_csv().encode("utf-8-sig"), "nianbao-scores.csv",
                    "text/csv")
-st.subheader("勾稽关系不成立的报告")
-common.show_table(common.name_checks(queries.failing_checks(con, "identity", province, parent)),
-                  empty="所选范围内所有报告的勾稽关系均成立。")
-st.subheader("质量问题（正文与表格、内容雷同、逾期等）")
-quality = queries.failing_checks(con, "quality", province, parent).vstack(
-    queries.failing_checks(con, "corpus", province, parent))
-common.show_table(common.name_checks(quality), empty="所选范围内没有发现质量问题。")
-st.subheader("模板版本与年度不符")
-common.show_table(queries.version_mismatches(con, province, parent), empty="所选范围内的报告均使用与年度相符的模板。")
+st.subheader("发现的问题（勾稽关系、正文与表格、内容雷同、逾期、模板版本等）")
+findings = common.name_checks(queries.failing_checks(con, None, province, parent))
+kinds = ["全部"] + [k for k in load_catalogue().raw["check_kinds"].values() if k in set(findings["kind"])]
+kind = st.segmented_control("类别", kinds, default="全部", key="quality_kind") or "全部"
+if kind != "全部":
+    findings = findings.filter(pl.col("kind") == kind)
+common.show_table(findings, empty="所选范围内的报告没有发现问题。")
 st.subheader("无法解析的文件（不分地区）")
 errors = queries.ingest_errors(con)
 if errors.is_empty():
