@@ -188,8 +188,13 @@ def test_inbox_sensor_fires_on_change(tmp_path, monkeypatch):
 def test_repository_dagster_yaml_is_a_valid_instance(tmp_path, monkeypatch):
     shutil.copy(ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # `dagster dev` and `nianbao run` start from the checkout, not from DAGSTER_HOME
     instance = DagsterInstance.get()
     assert type(instance.run_storage).__name__ == "SqliteRunStorage"
+    instance.get_runs()
+    assert (tmp_path / "history").is_dir() and not (elsewhere / "storage").exists()  # under DAGSTER_HOME
     assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
 
 
