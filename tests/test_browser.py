@@ -28,12 +28,12 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(published: Path):
+def streamlit_server(warehouse: Path):
     """The real app on a free loopback port, reading the given published warehouse."""
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium is not installed (apt-get install chromium); the test script installs it")
     port = _free_port()
-    env = {**os.environ, "NIANBAO_PUBLISHED": str(published)}
+    env = {**os.environ, "NIANBAO_PUBLISHED": str(warehouse)}
     process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
                                 "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
                                 "--browser.gatherUsageStats", "false"], env=env, cwd=ROOT,
