@@ -10,14 +10,13 @@ SYNTHETIC_BADGE = "示例数据"
 
 
 @st.cache_resource(show_spinner=False)
-def _connection(path: str, mtime: float):
-    return queries.open_published(path)
+def _connections() -> queries.PublishedConnections:
+    return queries.PublishedConnections(keep=2)
 
 
 def connection():
-    """The published warehouse, reopened when the pipeline publishes a new copy (its mtime changes)."""
-    path = queries.published_path()
-    con = _connection(str(path), path.stat().st_mtime if path.exists() else 0.0)
+    """The published warehouse, reopened when the pipeline publishes a new copy; older copies are closed."""
+    con = _connections().get(queries.published_path())
     if con is None:
         st.info("仓库尚未生成。请先运行主任务：`./run.sh`（或 `nianbao run`），完成后刷新本页。")
         st.stop()

@@ -83,7 +83,8 @@ def _cmd_resolve(args) -> int:
 def _cmd_run(args) -> int:
     from pipelines.run import run_main_job
 
-    return run_main_job(inbox=args.inbox, warehouse=args.warehouse, demo_count=args.demo)
+    return run_main_job(inbox=args.inbox, warehouse=args.warehouse, demo_count=args.demo, published=args.published,
+                        verbose=args.verbose, wait_seconds=args.wait)
 
 
 def _cmd_demo(args) -> int:
@@ -118,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="materialize every asset in-process and publish the warehouse")
     run.add_argument("--inbox", default=None)
     run.add_argument("--warehouse", default=None)
+    run.add_argument("--published", default=None,
+                     help="where to publish the dashboard's copy (default: published/nianbao.duckdb beside the warehouse)")
+    run.add_argument("--wait", type=float, default=None,
+                     help="seconds to wait for another run to finish before refusing (default 900)")
+    run.add_argument("-v", "--verbose", action="store_true", help="show Dagster's event lines on the terminal")
     run.add_argument("--demo", type=int, default=None, help="generated demo documents to include (default from seeds/demo.yaml)")
     run.set_defaults(func=_cmd_run)
     d = sub.add_parser("demo", help="generate synthetic demo reports")

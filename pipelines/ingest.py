@@ -1,49 +1,19 @@
 """Between the parser and the warehouse: keep documents by content hash, parse, and shape Polars frames."""
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
-import shutil
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 
+from warehouse.catalogue import load_catalogue
+
 from .report import PARSER_VERSION
 from .report.parse import parse_bytes
 from .report.quality import report_checks, split_sections
-
-SKIP_SUFFIXES = {".jsonl", ".json", ".md", ".yaml", ".tmp", ".part"}
-SYNTHETIC_MARK = "示例数据"
-
-
-def scan_inbox(dirs: list[str]) -> list[Path]:
-    files = []
-    for d in dirs:
-        folder = Path(d)
-        if folder.is_dir():
-            files += [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
-                      and p.suffix.lower() not in SKIP_SUFFIXES]
-    return sorted(files)
-
-
-def store_document(path: Path, store_dir: str) -> dict:
-    """Copy the document into the content-addressed store; the same bytes are stored once, never overwritten."""
-    data = path.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
-    target = Path(store_dir) / sha[:2] / f"{sha}{path.suffix.lower()}"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_suffix(target.suffix + ".part")
-        shutil.copyfile(path, temporary)
-        temporary.replace(target)
-    return {"sha256": sha, "file_name": path.name, "stored_path": str(target), "size_bytes": len(data),
-            "first_seen_at": datetime.now().replace(microsecond=0),
-            "synthetic": path.name.startswith("demo-") or SYNTHETIC_MARK.encode() in data[:200000]
-            or SYNTHETIC_MARK.encode("gb18030") in data[:200000]}
-
 
 def parse_stored(row: dict, province: str | None) -> dict:
     data = Path(row["stored_path"]).read_bytes()
@@ -72,14 +42,14 @@ def parse_many(rows: list[dict], province: str | None, workers: int | None = Non
         results = []
         for i, job in enumerate(jobs, start=1):
             results.append(_parse_safely(job))
-            if progress and i % 200 == 0:
+            if progress and i % 50 == 0:
                 progress(i, len(jobs))
         return results
     results = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         for i, result in enumerate(pool.map(_parse_safely, jobs, chunksize=8), start=1):
             results.append(result)
-            if progress and i % 200 == 0:
+            if progress and i % 50 == 0:
                 progress(i, len(jobs))
     return results
 
@@ -95,12 +65,14 @@ def report_level(result: dict) -> str:
 
 def frames(results: list[dict]) -> dict[str, pl.DataFrame]:
     reports, cells, checks, errors = [], [], [], []
+    catalogue = load_catalogue()
     now = datetime.now().replace(microsecond=0)
     for r in results:
         sha = r["sha256"]
         if r["status"] == "error":
             errors.append({"sha256": sha, "file_name": r["file"], "parser_version": PARSER_VERSION,
-                           "error_code": r["error_code"], "reason": r["error"], "failed_at": now})
+                           "error_code": r["error_code"], "reason": catalogue.error_reason(r["error_code"]),
+                           "detail": r["error"], "failed_at": now})
             continue
         j = r["jurisdiction"]
         sections = split_sections(r.get("text", ""))
@@ -138,5 +110,6 @@ def frames(results: list[dict]) -> dict[str, pl.DataFrame]:
         "checks": pl.DataFrame(checks, schema={"sha256": pl.Utf8, "code": pl.Utf8, "kind": pl.Utf8, "status": pl.Utf8,
                                                "severity": pl.Utf8, "detail": pl.Utf8}),
         "ingest_errors": pl.DataFrame(errors, schema={"sha256": pl.Utf8, "file_name": pl.Utf8, "parser_version": pl.Utf8,
-                                                      "error_code": pl.Utf8, "reason": pl.Utf8, "failed_at": pl.Datetime}),
+                                                      "error_code": pl.Utf8, "reason": pl.Utf8, "detail": pl.Utf8,
+                                                      "failed_at": pl.Datetime}),
     }

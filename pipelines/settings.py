@@ -1,25 +1,28 @@
-"""Paths and policy in one place. Everything the pipeline writes lives under var/ (never in the repository)."""
+"""Policy in one place: the bundled demo settings and the resources every run and the code location use.
+Paths come from `warehouse.paths.Paths` (shared with the dashboard)."""
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-VAR = Path(os.environ.get("NIANBAO_VAR", ROOT / "var")).resolve()
-SEED_INBOX = ROOT / "seeds" / "inbox"
-DEMO_SETTINGS = ROOT / "seeds" / "demo.yaml"
+from warehouse.paths import Paths, seeds_dir
+
+DEFAULT_DEMO = {"demo": {"seed": 7, "count": 0, "formats": ["html", "txt", "docx", "pdf"]}, "province_context": ""}
 
 
 def demo_settings() -> dict:
-    return yaml.safe_load(DEMO_SETTINGS.read_text(encoding="utf-8"))
+    """seeds/demo.yaml in a checkout; outside one (an installed wheel) no demo set and no province context."""
+    seeds = seeds_dir()
+    if seeds is None or not (seeds / "demo.yaml").is_file():
+        return DEFAULT_DEMO
+    return yaml.safe_load((seeds / "demo.yaml").read_text(encoding="utf-8"))
 
 
-def default_paths() -> dict[str, str]:
-    return {
-        "inbox_dirs": [str(SEED_INBOX), str(VAR / "demo"), str(VAR / "inbox")],
-        "store_dir": str(VAR / "store"),
-        "warehouse_path": str(VAR / "warehouse.duckdb"),
-        "published_path": str(Path(os.environ.get("NIANBAO_PUBLISHED", VAR / "published" / "nianbao.duckdb"))),
-    }
+def province_context() -> str:
+    return demo_settings().get("province_context", "")
+
+
+def resources_for(paths: Paths) -> dict:
+    from .assets import NianbaoSettings, WarehouseLock
+
+    return {"settings": NianbaoSettings.from_paths(paths, province_context()),
+            "run_lock": WarehouseLock(warehouse_path=str(paths.warehouse))}

@@ -13,7 +13,7 @@ import pytest
 from dagster import DagsterInstance, build_sensor_context, materialize
 
 from pipelines import assets as assets_module
-from pipelines.assets import ALL_ASSETS, NianbaoSettings
+from pipelines.assets import ALL_ASSETS, NianbaoSettings, WarehouseLock
 from pipelines.checks import ALL_CHECKS
 
 from .conftest import ROOT, SEED
@@ -24,8 +24,12 @@ def settings_for(tmp: Path, inbox: Path) -> NianbaoSettings:
                            published_path=str(tmp / "published" / "nianbao.duckdb"), province="内蒙古自治区")
 
 
+def resources(settings: NianbaoSettings) -> dict:
+    return {"settings": settings, "run_lock": WarehouseLock(warehouse_path=settings.warehouse_path)}
+
+
 def run(settings: NianbaoSettings):
-    return materialize([*ALL_ASSETS, *ALL_CHECKS], resources={"settings": settings},
+    return materialize([*ALL_ASSETS, *ALL_CHECKS], resources=resources(settings),
                        instance=DagsterInstance.ephemeral(), raise_on_error=False)
 
 
@@ -131,7 +135,7 @@ def test_kill_9_keeps_last_good_copy_and_next_run_recovers(tmp_path, small_inbox
     (tmp_path / "home").mkdir()
     inbox = tmp_path / "inbox"
     shutil.copytree(small_inbox, inbox)
-    cmd = [sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(inbox)]
+    cmd = [sys.executable, "-m", "pipelines.cli", "run", "-v", "--inbox", str(inbox)]
     assert subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True).returncode == 0
     published = tmp_path / "var" / "published" / "nianbao.duckdb"
     good = published.read_bytes()
@@ -170,19 +174,19 @@ def test_definitions_graph_snapshot():
     assert defs.resolve_schedule_def("daily_refresh").execution_timezone == "Asia/Shanghai"
 
 
-def test_inbox_sensor_fires_on_change(tmp_path, monkeypatch):
+def test_inbox_sensor_fires_on_change(tmp_path):
     from pipelines import definitions
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    monkeypatch.setattr(definitions, "default_paths", lambda: {"inbox_dirs": [str(inbox)]})
+    settings = {"settings": settings_for(tmp_path, inbox)}  # the sensor reads the resource, not module paths
     shutil.copy(SEED, inbox / "a.txt")
-    first = definitions.inbox_sensor(build_sensor_context())
+    first = definitions.inbox_sensor(build_sensor_context(resources=settings))
     assert first.run_key
-    context = build_sensor_context(cursor=first.run_key)
+    context = build_sensor_context(cursor=first.run_key, resources=settings)
     assert "unchanged" in str(definitions.inbox_sensor(context).skip_message)
     (inbox / "b.txt").write_text("x", encoding="utf-8")
-    assert definitions.inbox_sensor(build_sensor_context(cursor=first.run_key)).run_key != first.run_key
+    assert definitions.inbox_sensor(build_sensor_context(cursor=first.run_key, resources=settings)).run_key != first.run_key
 
 
 def test_repository_dagster_yaml_is_a_valid_instance(tmp_path, monkeypatch):
@@ -198,7 +202,7 @@ def test_repository_dagster_yaml_is_a_valid_instance(tmp_path, monkeypatch):
     assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
 
 
-def test_sensor_run_parses_only_the_dropped_document(tmp_path, small_inbox, monkeypatch):
+def test_sensor_run_parses_only_the_dropped_document(tmp_path, small_inbox):
     """Drop one report into a built inbox: the sensor asks for a run, and that run parses only the new file."""
     from dagster import Definitions
 
@@ -208,13 +212,12 @@ def test_sensor_run_parses_only_the_dropped_document(tmp_path, small_inbox, monk
     shutil.copytree(small_inbox, inbox)
     settings = settings_for(tmp_path, inbox)
     assert run(settings).success
-    monkeypatch.setattr(definitions, "default_paths", lambda: {"inbox_dirs": [str(inbox)]})
-    cursor = definitions.inbox_sensor(build_sensor_context()).run_key
+    cursor = definitions.inbox_sensor(build_sensor_context(resources={"settings": settings})).run_key
     (inbox / "dropped.txt").write_bytes(SEED.read_bytes().replace("鄂托克前旗".encode(), "鄂托克旗".encode()))
-    request = definitions.inbox_sensor(build_sensor_context(cursor=cursor))
+    request = definitions.inbox_sensor(build_sensor_context(cursor=cursor, resources={"settings": settings}))
     assert request.run_key and request.run_key != cursor
     defs = Definitions(assets=ALL_ASSETS, asset_checks=ALL_CHECKS, jobs=[definitions.main_job],
-                       resources={"settings": settings})
+                       resources=resources(settings))
     result = defs.resolve_job_def("main_job").execute_in_process(instance=DagsterInstance.ephemeral())
     assert result.success
     parsed = [m for m in result.get_asset_materialization_events() if m.asset_key.path == ["parsed_reports"]][0]

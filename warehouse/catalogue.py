@@ -103,6 +103,10 @@ class Catalogue:
     def version_signals(self, table: str) -> dict[str, list[str]]:
         return self.raw[table].get("version_signals", {})
 
+    def error_reason(self, code: str) -> str:
+        """The Chinese one-line reason for an ingest error code (the code itself when the catalogue lacks it)."""
+        return self.raw.get("error_codes", {}).get(code, code)
+
     @property
     def statuses(self) -> dict[str, str]:
         return self.raw["statuses"]

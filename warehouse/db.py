@@ -35,7 +35,24 @@ def publish(source: str | Path, target: str | Path) -> Path:
     """Atomically replace the read-only copy the dashboard opens. A failed run never reaches this point."""
     source, target = Path(source), Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f"{target.stem}.tmp-*"):  # left by a run killed while copying
+        stale.unlink(missing_ok=True)
     temporary = target.with_suffix(f".tmp-{os.getpid()}")
-    shutil.copy2(source, temporary)
-    os.replace(temporary, target)
+    try:
+        shutil.copy2(source, temporary)
+        with open(temporary, "rb+") as copied:  # on disk before the rename makes it the published copy
+            os.fsync(copied.fileno())
+        _check_opens(temporary)
+        os.replace(temporary, target)
+    except BaseException:  # out of disk, killed, unreadable copy: the last good copy stays in place
+        temporary.unlink(missing_ok=True)
+        raise
     return target
+
+
+def _check_opens(path: Path) -> None:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        con.execute("SELECT count(*) FROM metrics_jurisdiction_year").fetchone()
+    finally:
+        con.close()

@@ -1,19 +1,58 @@
 """The query API the dashboard uses: parameterized SQL over the published, read-only warehouse copy."""
 from __future__ import annotations
 
-import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from .catalogue import load_catalogue
+from .paths import Paths
 
-DEFAULT_PUBLISHED = Path(__file__).resolve().parent.parent / "var" / "published" / "nianbao.duckdb"
 
 
 def published_path() -> Path:
-    return Path(os.environ.get("NIANBAO_PUBLISHED", DEFAULT_PUBLISHED))
+    """The copy the pipeline publishes, from the same paths object the pipeline uses (NIANBAO_VAR moves both)."""
+    return Paths.resolve().published
+
+
+class PublishedConnections:
+    """Read-only connections to the published copy, one per published version (file identity and mtime).
+    At most `keep` stay open: each publish replaces the file, and the oldest connection — and with it the
+    deleted file — is closed, so a dashboard running for months holds at most `keep` warehouse files."""
+
+    def __init__(self, keep: int = 2):
+        self.keep = keep
+        self._open: OrderedDict[tuple, duckdb.DuckDBPyConnection] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, path: str | Path | None = None) -> duckdb.DuckDBPyConnection | None:
+        path = Path(path or published_path())
+        try:
+            info = path.stat()
+        except OSError:
+            return None
+        version = (str(path), info.st_ino, info.st_mtime_ns)
+        with self._lock:
+            con = self._open.get(version)
+            if con is not None:
+                self._open.move_to_end(version)
+                return con
+            con = open_published(path)
+            if con is None:
+                return None
+            self._open[version] = con
+            while len(self._open) > self.keep:  # the previous version stays for queries still running on it
+                _, oldest = self._open.popitem(last=False)
+                oldest.close()
+            return con
+
+    def close(self) -> None:
+        with self._lock:
+            while self._open:
+                self._open.popitem()[1].close()
 
 
 def open_published(path: str | Path | None = None) -> duckdb.DuckDBPyConnection | None:

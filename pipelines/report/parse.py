@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from warehouse.catalogue import load_catalogue
 
 from . import PARSER_VERSION, metadata
 from .errors import ReportError
-from .readers import MAX_BYTES, read_document
+from .readers import MAX_BYTES, read_document, read_safely
 from .resolver import resolve
 from .tables import recognize
 from .tokens import rows_of
@@ -19,12 +20,13 @@ from .validate import Check, table_name, validate
 def parse_file(path: str | Path, province: str | None = None) -> dict:
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:  # refuse before reading a huge file into memory
-            return _error(path.name, "", "too_large", f"the file is {size / 1e6:.0f} MB; reports over {MAX_BYTES // 2**20} MB are refused")
-        data = path.read_bytes()
+        data = read_safely(os.fsencode(path))  # never blocks on a pipe or device, never reads a huge file
+    except OverflowError as exc:
+        return _error(path.name, "", "too_large", f"the file is {exc.args[0] / 1e6:.0f} MB; reports over {MAX_BYTES // 2**20} MB are refused")
+    except IsADirectoryError as exc:
+        return _error(path.name, "", "not_regular_file", f"not a regular file ({exc.strerror}): nothing was read")
     except OSError as exc:
-        return _error(path.name, "", "unreadable", f"cannot read the file: {exc.strerror}")
+        return _error(path.name, "", "unreadable", f"cannot read the file: {exc.strerror or exc}")
     return parse_bytes(data, path.name, province)
 
 

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import bisect
+import errno
 import html
 import io
+import os
+import stat
 import re
 import shutil
 import subprocess
@@ -17,11 +20,37 @@ from .errors import ReportError
 from .model import Block, Cell, Document
 
 MAX_BYTES = 64 * 1024 * 1024
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # a Word report is rarely over 20 MB unpacked, images included
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _BLOCK_TAGS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article",
                "header", "footer", "ul", "ol", "dd", "dt", "center", "blockquote", "pre", "form", "hr"}
 _DROP_TAGS = ["script", "style", "noscript", "iframe", "svg", "template", "select", "button", "input"]
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-—–]\s*)?(?:第\s*)?\d{1,3}(?:\s*页)?(?:\s*/\s*(?:共\s*)?\d{1,3}\s*页?)?(?:\s*[-—–])?\s*$")
+
+
+def read_safely(path: bytes, limit: int = MAX_BYTES, follow_symlinks: bool = True) -> bytes:
+    """The bytes of a regular file, never blocking on a pipe or device and never reading past `limit`.
+    Raises IsADirectoryError for anything but a regular file, OverflowError(size) past the limit."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | (0 if follow_symlinks else os.O_NOFOLLOW)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = ("directory" if stat.S_ISDIR(info.st_mode) else "named pipe" if stat.S_ISFIFO(info.st_mode)
+                    else "device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "special file")
+            raise IsADirectoryError(errno.EINVAL, kind)
+        if info.st_size > limit:
+            raise OverflowError(info.st_size)
+        chunks, total = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            total += len(chunk)
+            if total > limit:
+                raise OverflowError(total)
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
 
 
 def sniff_format(data: bytes, name: str = "") -> str:
@@ -401,6 +430,10 @@ def read_docx(data: bytes) -> Document:
         raise ReportError("corrupt", "the Word file is damaged (not a valid ZIP container)") from exc
     if "word/document.xml" not in names:
         raise ReportError("not_word", "the file is a ZIP archive but not a Word document (no word/document.xml)")
+    unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > MAX_UNPACKED_BYTES:  # the sizes zipfile will read are bounded by these declared sizes
+        raise ReportError("zip_bomb", f"the Word file would unpack to {unpacked / 2**20:.0f} MB "
+                          f"(limit {MAX_UNPACKED_BYTES // 2**20} MB): refused as a likely ZIP bomb")
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph

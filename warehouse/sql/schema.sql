@@ -20,3 +20,18 @@ CREATE TABLE IF NOT EXISTS checks (
 CREATE TABLE IF NOT EXISTS ingest_errors (
     sha256 VARCHAR PRIMARY KEY, file_name VARCHAR, parser_version VARCHAR, error_code VARCHAR, reason VARCHAR,
     failed_at TIMESTAMP);
+ALTER TABLE ingest_errors ADD COLUMN IF NOT EXISTS detail VARCHAR;
+-- The latest scan of the inbox: every entry ends in exactly one of these two tables (path as bytes: names need not
+-- be UTF-8; `path` is decoded for display). A received file's outcome is its document's report or ingest error.
+CREATE TABLE IF NOT EXISTS received_files (
+    path_bytes BLOB, path VARCHAR, sha256 VARCHAR, size_bytes BIGINT, seen_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS skipped_inputs (
+    path_bytes BLOB, path VARCHAR, reason_code VARCHAR, reason VARCHAR, seen_at TIMESTAMP);
+CREATE OR REPLACE VIEW input_outcomes AS
+    SELECT f.path_bytes, f.path, f.sha256,
+           CASE WHEN r.sha256 IS NOT NULL THEN 'report' WHEN e.sha256 IS NOT NULL THEN 'ingest_error'
+                ELSE 'not_parsed_yet' END AS outcome,
+           coalesce(e.error_code, r.status) AS reason_code, coalesce(e.reason, r.error) AS reason
+    FROM received_files f LEFT JOIN reports r USING (sha256) LEFT JOIN ingest_errors e USING (sha256)
+    UNION ALL
+    SELECT path_bytes, path, NULL, 'skipped', reason_code, reason FROM skipped_inputs;
