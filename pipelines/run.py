@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -10,6 +11,8 @@ from warehouse.paths import Paths
 
 from . import progress
 from .settings import demo_settings, resources_for
+
+INSTANCE_YAML = Path(__file__).with_name("dagster.yaml")
 
 
 def ensure_demo(folder: Path, count: int | None = None) -> None:
@@ -38,11 +41,11 @@ def run_main_job(inbox: str | None = None, warehouse: str | None = None, demo_co
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(paths.dagster_home))).resolve()
     home.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(home)
+    if not (home / "dagster.yaml").exists():  # storage under DAGSTER_HOME, telemetry off, one run at a time
+        shutil.copyfile(INSTANCE_YAML, home / "dagster.yaml")
     if not inbox and demo_count != 0:
         ensure_demo(paths.demo_inbox, demo_count)
-    resources = resources_for(paths)
-    if wait_seconds is not None:
-        resources["run_lock"] = resources["run_lock"].model_copy(update={"wait_seconds": wait_seconds})
+    resources = resources_for(paths, wait_seconds)
     # Dagster's per-event lines stay in the run's event log (DAGSTER_HOME); the terminal gets them with -v only
     run_config = {"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "ERROR"}}}}
     started = time.perf_counter()
@@ -77,14 +80,12 @@ def _summary(result, paths: Paths, elapsed: float) -> str:
 
 
 def _failure(result) -> str:
+    """The first error of the run, its innermost cause (a WarehouseBusy or the asset's own exception), one line."""
     for event in result.all_events:
-        if event.is_failure and event.step_failure_data and event.step_failure_data.error:
-            error = event.step_failure_data.error
-            while error.cause is not None and "WarehouseBusy" not in error.cls_name:
-                error = error.cause
-            return f"{event.step_key or 'run'}: {error.message.strip().splitlines()[0]}"
-        if event.event_type_value == "PIPELINE_FAILURE" or event.event_type_value == "RUN_FAILURE":
-            message = getattr(event, "message", "") or ""
-            if message:
-                return message.splitlines()[0]
-    return "see the run's event log"
+        error = getattr(event.event_specific_data, "error", None) if event.is_failure else None
+        if error is None:
+            continue
+        while error.cause is not None:
+            error = error.cause
+        return f"{event.step_key or 'run'}: {error.message.strip().splitlines()[0]}"
+    return "see the run's event log in DAGSTER_HOME"

@@ -21,8 +21,8 @@ def province_context() -> str:
     return demo_settings().get("province_context", "")
 
 
-def resources_for(paths: Paths) -> dict:
+def resources_for(paths: Paths, wait_seconds: float | None = None) -> dict:
     from .assets import NianbaoSettings, WarehouseLock
 
-    return {"settings": NianbaoSettings.from_paths(paths, province_context()),
-            "run_lock": WarehouseLock(warehouse_path=str(paths.warehouse))}
+    lock = {"warehouse_path": str(paths.warehouse)} | ({} if wait_seconds is None else {"wait_seconds": wait_seconds})
+    return {"settings": NianbaoSettings.from_paths(paths, province_context()), "run_lock": WarehouseLock(**lock)}

@@ -14,4 +14,4 @@ uv pip install --quiet --python .venv/bin/python -r requirements.lock
 uv pip install --quiet --python .venv/bin/python --no-deps -e .
 export DAGSTER_HOME="$PWD/var/dagster_home"
 mkdir -p "$DAGSTER_HOME"
-cp dagster.yaml "$DAGSTER_HOME/dagster.yaml"
+cp pipelines/dagster.yaml "$DAGSTER_HOME/dagster.yaml"

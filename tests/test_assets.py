@@ -190,7 +190,7 @@ def test_inbox_sensor_fires_on_change(tmp_path):
 
 
 def test_repository_dagster_yaml_is_a_valid_instance(tmp_path, monkeypatch):
-    shutil.copy(ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    shutil.copy(ROOT / "pipelines" / "dagster.yaml", tmp_path / "dagster.yaml")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

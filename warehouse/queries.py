@@ -158,7 +158,12 @@ def coverage(con, province_code: str, parent_code: str | None = None) -> pl.Data
 
 
 def ingest_errors(con) -> pl.DataFrame:
-    return frame(con, "SELECT file_name, error_code, reason, failed_at FROM ingest_errors ORDER BY failed_at DESC")
+    return frame(con, "SELECT file_name, error_code, reason, detail, failed_at FROM ingest_errors ORDER BY failed_at DESC")
+
+
+def skipped_inputs(con) -> pl.DataFrame:
+    """Inbox entries of the latest run that were not read (pipes, symlinks out of the inbox, too large …)."""
+    return frame(con, "SELECT path, reason_code, reason FROM skipped_inputs WHERE reason_code <> 'auxiliary' ORDER BY path")
 
 
 def report_list(con, search: str = "") -> pl.DataFrame:

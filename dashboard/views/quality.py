@@ -35,3 +35,7 @@ if errors.is_empty():
     st.success("所有文件均已解析。")
 else:
     common.show_table(errors)
+skipped = queries.skipped_inputs(con)
+if not skipped.is_empty():
+    st.subheader("收件箱中未读取的条目（最近一次运行）")
+    common.show_table(skipped)
