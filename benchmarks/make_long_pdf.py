@@ -13,12 +13,11 @@ paragraph = report.sections["一"][0]
 report.sections["一"] = report.sections["一"] + [paragraph * 3] * (pages * 4)
 data = render.render_pdf(report)
 while True:
-    import io
+    import pypdfium2 as pdfium
 
-    import pdfplumber
-
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        count = len(pdf.pages)
+    document = pdfium.PdfDocument(data)
+    count = len(document)
+    document.close()
     if count >= pages:
         break
     report.sections["一"] += [paragraph * 3] * (pages - count) * 4

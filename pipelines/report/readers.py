@@ -1,7 +1,6 @@
 """Readers: bytes of a text, HTML, PDF or Word file → one normalised `Document`."""
 from __future__ import annotations
 
-import bisect
 import errno
 import html
 import io
@@ -25,7 +24,6 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+
 _BLOCK_TAGS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article",
                "header", "footer", "ul", "ol", "dd", "dt", "center", "blockquote", "pre", "form", "hr"}
 _DROP_TAGS = ["script", "style", "noscript", "iframe", "svg", "template", "select", "button", "input"]
-_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–]\s*)?(?:第\s*)?\d{1,3}(?:\s*页)?(?:\s*/\s*(?:共\s*)?\d{1,3}\s*页?)?(?:\s*[-—–])?\s*$")
 
 
 def read_safely(path: bytes, limit: int = MAX_BYTES, follow_symlinks: bool = True) -> bytes:
@@ -321,104 +319,9 @@ def _span(pattern: re.Pattern, attributes: str) -> int:
 
 # ---------------------------------------------------------------- pdf
 def read_pdf(data: bytes) -> Document:
-    import logging
+    from .pdf import read_pdf as read_with_pdfium
 
-    import pdfplumber
-
-    logging.getLogger("pdfminer").setLevel(logging.WARNING)  # its per-token debug calls cost ~5% of parse time
-    from pdfminer.pdfdocument import PDFPasswordIncorrect
-
-    try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-    except PDFPasswordIncorrect as exc:
-        raise ReportError("encrypted", "the PDF is encrypted with a password") from exc
-    except Exception as exc:
-        raise ReportError("corrupt", f"the PDF is damaged and cannot be opened ({type(exc).__name__})") from exc
-    blocks: list[Block] = []
-    chars_seen = 0
-    try:
-        pages = pdf.pages
-        if not pages:
-            raise ReportError("empty", "the PDF has no pages")
-        for number, page in enumerate(pages, start=1):
-            try:
-                chars_seen += len(page.chars)
-                blocks.extend(_pdf_page_blocks(page, number))
-            finally:
-                page.close()
-    except ReportError:
-        raise
-    except Exception as exc:
-        raise ReportError("corrupt", f"the PDF is damaged ({type(exc).__name__}: {str(exc)[:80]})") from exc
-    finally:
-        pdf.close()
-    if chars_seen == 0:
-        raise ReportError("needs_ocr", "needs OCR: the PDF has no text layer (a scanned image)")
-    return Document(blocks, fmt="pdf", meta={"pages": len(pages)})
-
-
-def _pdf_page_blocks(page, number: int) -> list[Block]:
-    tables = page.find_tables()
-    items: list[tuple[float, Block]] = []
-    boxes = [t.bbox for t in tables]
-    chars = page.chars
-    for t_index, table in enumerate(tables, start=1):
-        for r_index, (row, values) in enumerate(zip(table.rows, _table_text(table, chars)), start=1):
-            cells = []
-            for c_index, value in enumerate(values, start=1):
-                if value is None:
-                    continue  # position covered by a merged cell
-                text = nfkc_spaces(value)
-                cells.append(Cell(text, f"page {number} table {t_index} row {r_index} col {c_index}", blank_in_grid=not text))
-            if len([c for c in cells if c.text]) == 1 and len(values) <= 2:
-                items.append((row.bbox[1], Block([c for c in cells if c.text])))  # a framed paragraph
-            elif cells:
-                items.append((row.bbox[1], Block(cells, kind="table_row", table_id=number * 100 + t_index)))
-
-    def outside(obj) -> bool:
-        x = (obj["x0"] + obj["x1"]) / 2
-        y = (obj["top"] + obj["bottom"]) / 2
-        return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
-
-    rest = page.filter(outside) if boxes else page
-    for line in rest.extract_text_lines(return_chars=False):
-        text = line["text"].strip()
-        if not text or _PAGE_NUMBER.match(text):
-            continue
-        items.append((line["top"], Block([Cell(text, f"page {number} y {line['top']:.0f}")])))
-    items.sort(key=lambda item: item[0])
-    return [block for _, block in items]
-
-
-def _table_text(table, chars: list[dict]) -> list[list[str | None]]:
-    """Text of every cell of a ruled table: each character is placed once by its centre, its row found by
-    bisection (pdfplumber's own extract() tests every character against every cell: several times slower)."""
-    x0, top, x1, bottom = table.bbox
-    rows = table.rows
-    row_tops = [row.bbox[1] for row in rows]
-    grid: list[list[list[dict] | None]] = [[[] if cell else None for cell in row.cells] for row in rows]
-    for ch in chars:
-        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
-        if not (x0 <= cx <= x1 and top <= cy <= bottom):
-            continue
-        # the row starting just above the character; a cell merged over several rows belongs to an earlier row
-        for r in range(bisect.bisect_right(row_tops, cy) - 1, -1, -1):
-            placed = next((c for c, cell in enumerate(rows[r].cells)
-                           if cell and cell[0] <= cx <= cell[2] and cell[1] <= cy <= cell[3]), None)
-            if placed is not None:
-                grid[r][placed].append(ch)
-                break
-    out = []
-    for row in grid:
-        texts = []
-        for bucket in row:
-            if bucket is None:
-                texts.append(None)
-                continue
-            bucket.sort(key=lambda ch: (round(ch["top"] / 3), ch["x0"]))
-            texts.append("".join(ch["text"] for ch in bucket))
-        out.append(texts)
-    return out
+    return read_with_pdfium(data)
 
 
 # ---------------------------------------------------------------- word
