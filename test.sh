@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Set up everything (Python packages; Chromium and CJK fonts for the browser test; LibreOffice for legacy .doc) and run every test.
+# Set up everything (Python packages; Chromium and CJK fonts for the browser test; LibreOffice for legacy .doc;
+# poppler's pdftotext for the fixed-width text variant) and run every test.
 set -euo pipefail
 cd "$(dirname "$0")"
-# chromium + CJK fonts for the browser test; LibreOffice (no GUI) for the legacy .doc round trip
+# chromium + CJK fonts for the browser test; LibreOffice (no GUI) for the legacy .doc round trip; pdftotext (with the
+# CJK character maps of poppler-data) renders the generated PDFs as `pdftotext -layout` text
 if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto sans cjk" \
-   || ! command -v soffice >/dev/null 2>&1; then
+   || ! command -v soffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 \
+   || [ ! -d /usr/share/poppler/cMap ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk poppler-utils poppler-data >/dev/null
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null
 fi
 source scripts/setup.sh

@@ -19,6 +19,11 @@ from . import narrative, render
 from .model import YEARS, Report, inner_mongolia_units, table_cells, unit_profile
 
 FORMAT_WEIGHTS = {"html": 45, "txt": 20, "docx": 15, "pdf": 20}
+# Printing variants seen in real reports (README, "Demo data"): each drawn for about one report in twelve.
+VARIANTS = ("amount_in_yuan", "unit_in_cell", "sign_apart", "measure_words", "year_word_labels", "t4_three_tables",
+            "cell_per_line")
+VARIANT_RATE = 0.08
+LAYOUT_SHARE = 0.3  # with the "layout" format asked for: this share of PDF reports is delivered as pdftotext -layout
 DEPARTMENTS = ["教育局", "生态环境局", "自然资源局", "市场监督管理局", "卫生健康委员会", "住房和城乡建设局", "交通运输局", "民政局"]
 TOWNSHIP_WORDS = ["城关镇", "新华镇", "乌兰镇", "巴彦镇", "宝日苏木", "查干苏木", "阿日善苏木", "白音镇"]
 ANOMALY_RATES = {"late": 0.03, "source_table": 0.01, "copied_prev": 0.02, "copied_peer": 0.01,
@@ -55,9 +60,13 @@ def build_reports(seed: int, count: int) -> list[Report]:
     if count < len(reports):
         step = len(reports) / count
         reports = [reports[int(i * step)] for i in range(count)]
+    variant_rng = random.Random(seed + 3)  # its own stream: adding variants changes no number of any report
     for i, report in enumerate(reports):
         report.doc_id = f"demo-{i:05d}-{report.unit.code}-{report.year}"
         report.fmt = rng.choices(list(FORMAT_WEIGHTS), list(FORMAT_WEIGHTS.values()))[0]
+        report.variants = [v for v in VARIANTS if variant_rng.random() < VARIANT_RATE]
+        if "amount_in_yuan" in report.variants and "unit_in_cell" in report.variants:
+            report.variants.remove("unit_in_cell")
     return reports
 
 
@@ -157,7 +166,7 @@ def truth_of(report: Report, file_name: str) -> dict:
         for col in ("natural_person", "commercial_enterprise", "research_institution", "public_interest_org",
                     "legal_service_org", "other_org", "total"):
             cells[t3_key("other_total", col)] = sum(cells[t3_key(r, col)] for r in ("other_no_correction", "other_fee_unpaid", "other_other"))
-    return {"id": report.doc_id, "file": file_name, "format": report.fmt, "synthetic": True,
+    return {"id": report.doc_id, "file": file_name, "format": report.fmt, "variants": report.variants, "synthetic": True,
             "issuer": report.issuer, "issuer_kind": report.issuer_kind, "scope": report.scope,
             "jurisdiction_code": report.unit.code, "year": report.year, "template": report.versions,
             "published_at": report.published_at, "anomalies": report.anomalies, "cells": cells}
@@ -179,13 +188,16 @@ def generate(out: str | Path, seed: int = 7, count: int = 800, formats: list[str
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     reports = build_reports(seed, count)
-    allowed = [f for f in (formats or list(FORMAT_WEIGHTS)) if f in FORMAT_WEIGHTS]
+    allowed = [f for f in (formats or list(FORMAT_WEIGHTS)) if f in render.RENDERERS]
     format_rng = random.Random(seed + 2)
     gbk_rng = random.Random(seed + 1)
+    layout_rng = random.Random(seed + 4)
     jobs = []
     for report in reports:
         if report.fmt not in allowed:
             report.fmt = format_rng.choice(allowed)
+        if "layout" in allowed and report.fmt == "pdf" and ("pdf" not in allowed or layout_rng.random() < LAYOUT_SHARE):
+            report.fmt = "layout"
         gbk = report.fmt == "html" and gbk_rng.random() < 0.3
         declare = not gbk or gbk_rng.random() < 0.7
         jobs.append((report, "gbk" if gbk else "utf-8", declare, str(out)))

@@ -18,9 +18,27 @@ def fmt(value, signed=False) -> str:
     return f"+{value}" if signed and value > 0 else str(value)
 
 
-def table2(cells: dict, version: str) -> list[list[Cell]]:
+def _yuan(value) -> str:
+    return str(round(value * 10000)) if value is not None else ""
+
+
+def _signed_apart(value, key: str) -> str:
+    """本年增/减 with its sign set apart: "增 7" / "减 3" for some rows, "+ 7" / "- 3" for others."""
+    if value is None or value == 0:
+        return fmt(value)
+    words = ("增", "减") if key in ("license", "penalty", "admin_fee") else ("+", "-")
+    return f"{words[0] if value > 0 else words[1]} {abs(value)}"
+
+
+def table2(cells: dict, version: str, variants=()) -> list[list[Cell]]:
     v = lambda k, signed=False: fmt(cells.get(k), signed)  # noqa: E731
+    count = (lambda k, word="件": v(k) + word if v(k) else "") if "measure_words" in variants else v  # noqa: E731
     if version == "v2021":
+        fee_header, fee = "本年收费金额（单位：万元）", v("t2_admin_fee_amount")
+        if "amount_in_yuan" in variants:
+            fee_header, fee = "本年收费金额（单位：元）", _yuan(cells.get("t2_admin_fee_amount"))
+        elif "unit_in_cell" in variants and fee:
+            fee += "万元"
         return [
             [c("第二十条第（一）项", 1, 4)],
             [c("信息内容"), c("本年制发件数"), c("本年废止件数"), c("现行有效件数")],
@@ -28,17 +46,24 @@ def table2(cells: dict, version: str) -> list[list[Cell]]:
             [c("行政规范性文件"), c(v("t2_normative_doc_issued")), c(v("t2_normative_doc_repealed")), c(v("t2_normative_doc_in_force"))],
             [c("第二十条第（五）项", 1, 4)],
             [c("信息内容"), c("本年处理决定数量", 1, 3)],
-            [c("行政许可"), c(v("t2_license_decisions"), 1, 3)],
+            [c("行政许可"), c(count("t2_license_decisions"), 1, 3)],
             [c("第二十条第（六）项", 1, 4)],
             [c("信息内容"), c("本年处理决定数量", 1, 3)],
-            [c("行政处罚"), c(v("t2_penalty_decisions"), 1, 3)],
-            [c("行政强制"), c(v("t2_coercion_decisions"), 1, 3)],
+            [c("行政处罚"), c(count("t2_penalty_decisions"), 1, 3)],
+            [c("行政强制"), c(count("t2_coercion_decisions"), 1, 3)],
             [c("第二十条第（八）项", 1, 4)],
-            [c("信息内容"), c("本年收费金额（单位：万元）", 1, 3)],
-            [c("行政事业性收费"), c(v("t2_admin_fee_amount"), 1, 3)],
+            [c("信息内容"), c(fee_header, 1, 3)],
+            [c("行政事业性收费"), c(fee, 1, 3)],
         ]
+    change = ((lambda key: _signed_apart(cells.get(f"t2_{key}_change"), key)) if "sign_apart" in variants  # noqa: E731
+              else (lambda key: v(f"t2_{key}_change", True)))
     head = [c("信息内容"), c("上一年项目数量"), c("本年增/减"), c("处理决定数量")]
-    row = lambda label, key: [c(label), c(v(f"t2_{key}_prev_items")), c(v(f"t2_{key}_change", True)), c(v(f"t2_{key}_decisions"))]  # noqa: E731
+    row = lambda label, key: [c(label), c(count(f"t2_{key}_prev_items", "项")), c(change(key)), c(count(f"t2_{key}_decisions"))]  # noqa: E731
+    amount_header, amount = "采购总金额（单位：万元）", v("t2_procurement_amount")
+    if "amount_in_yuan" in variants:
+        amount_header, amount = "采购总金额（单位：元）", _yuan(cells.get("t2_procurement_amount"))
+    elif "unit_in_cell" in variants:
+        amount_header, amount = "采购总金额", _yuan(cells.get("t2_procurement_amount")) + "元"
     return [
         [c("第二十条第（一）项", 1, 4)],
         [c("信息内容"), c("本年新制作数量"), c("本年新公开数量"), c("对外公开总数量")],
@@ -48,28 +73,29 @@ def table2(cells: dict, version: str) -> list[list[Cell]]:
         [c("第二十条第（六）项", 1, 4)], head, row("行政处罚", "penalty"), row("行政强制", "coercion"),
         [c("第二十条第（八）项", 1, 4)],
         [c("信息内容"), c("上一年项目数量"), c("本年增/减", 1, 2)],
-        [c("行政事业性收费"), c(v("t2_admin_fee_prev_items")), c(v("t2_admin_fee_change", True), 1, 2)],
+        [c("行政事业性收费"), c(count("t2_admin_fee_prev_items", "项")), c(change("admin_fee"), 1, 2)],
         [c("第二十条第（九）项", 1, 4)],
-        [c("信息内容"), c("采购项目数量"), c("采购总金额", 1, 2)],
-        [c("政府集中采购"), c(v("t2_procurement_items")), c(v("t2_procurement_amount"), 1, 2)],
+        [c("信息内容"), c("采购项目数量"), c(amount_header, 1, 2)],
+        [c("政府集中采购"), c(count("t2_procurement_items", "批")), c(amount, 1, 2)],
     ]
 
 
 GROUPS = [("denied", "（三）不予公开"), ("unable", "（四）无法提供"), ("nohandle", "（五）不予处理"), ("other", "（六）其他处理")]
 
 
-def table3(cells: dict, version: str) -> list[list[Cell]]:
+def table3(cells: dict, version: str, variants=()) -> list[list[Cell]]:
     cat = load_catalogue()
     cols = cat.t3_columns
     values = lambda row: [c(fmt(cells.get(t3_key(row, col)))) for col in cols]  # noqa: E731
     rows_def = cat.t3_data_rows(version)
     outcome_rows = [r for r in rows_def if r.group]
+    year_word = "度" if "year_word_labels" in variants else ""
     grid = [
         [c("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 3, 3), c("申请人情况", 1, 7)],
         [c("自然人", 2), c("法人或其他组织", 1, 5), c("总计", 2)],
         [c("商业企业"), c("科研机构"), c("社会公益组织"), c("法律服务机构"), c("其他")],
-        [c("一、本年新收政府信息公开申请数量", 1, 3)] + values("new_received"),
-        [c("二、上年结转政府信息公开申请数量", 1, 3)] + values("carried_over"),
+        [c(f"一、本年{year_word}新收政府信息公开申请数量", 1, 3)] + values("new_received"),
+        [c(f"二、上年{year_word}结转政府信息公开申请数量", 1, 3)] + values("carried_over"),
     ]
     first = True
     for group_key in ("outcome", "denied", "unable", "nohandle", "other"):
@@ -101,6 +127,17 @@ def table4(cells: dict) -> list[list[Cell]]:
         [c(o) for o in outcomes * 2],
         [c(fmt(cells.get(k))) for k in keys],
     ]
+
+
+T4_PARTS = (("行政复议", "review"), ("行政诉讼（未经复议直接起诉）", "lit_direct"), ("行政诉讼（复议后起诉）", "lit_after_review"))
+
+
+def table4_parts(cells: dict) -> list[tuple[str, list[list[Cell]]]]:
+    """Table 4 printed as three small tables, one per group, each with its own title."""
+    outcomes = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    keys = load_catalogue().t4_keys()
+    return [(title, [[c(o) for o in outcomes], [c(fmt(cells.get(k))) for k in keys if k.startswith(f"t4_{group}_")]])
+            for title, group in T4_PARTS]
 
 
 def expand(grid: list[list[Cell]]) -> tuple[list[list[str]], list[tuple[int, int, int, int]]]:

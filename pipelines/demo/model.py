@@ -43,6 +43,7 @@ class Report:
     published_at: str
     fmt: str = "html"
     anomalies: list = field(default_factory=list)
+    variants: list = field(default_factory=list)  # printing variants (see demo/variants.py); truth is unchanged
 
 
 def inner_mongolia_units() -> tuple[list[Unit], dict[str, str]]:

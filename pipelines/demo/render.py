@@ -26,17 +26,18 @@ def preamble(report: Report) -> str:
             f"本报告电子版可在{report.unit.name}人民政府门户网站查阅。")
 
 
-def _tables(report: Report):
-    return (layout.table2(report.cells, report.versions["t2"]), layout.table3(report.cells, report.versions["t3"]),
-            layout.table4(report.cells))
-
-
 def _body_parts(report: Report):
     """Ordered parts: ('h', text) heading, ('p', text) paragraph, ('t', grid) table."""
-    t2, t3, t4 = _tables(report)
+    variants = report.variants
+    t2 = layout.table2(report.cells, report.versions["t2"], variants)
+    t3 = layout.table3(report.cells, report.versions["t3"], variants)
+    if "t4_three_tables" in variants:
+        t4_parts = [part for title, grid in layout.table4_parts(report.cells) for part in (("p", title), ("t", grid))]
+    else:
+        t4_parts = [("t", layout.table4(report.cells))]
     parts = [("h", "一、总体情况")] + [("p", p) for p in report.sections["一"]]
     parts += [("h", SECTION_TITLES["二"]), ("t", t2), ("h", SECTION_TITLES["三"]), ("t", t3),
-              ("h", SECTION_TITLES["四"]), ("t", t4), ("h", SECTION_TITLES["五"])]
+              ("h", SECTION_TITLES["四"]), *t4_parts, ("h", SECTION_TITLES["五"])]
     parts += [("p", p) for p in report.sections["五"]] + [("h", SECTION_TITLES["六"])]
     parts += [("p", p) for p in report.sections["六"]]
     return parts
@@ -89,15 +90,48 @@ def _cn_date(iso: str) -> str:
 
 # ------------------------------------------------------------------ text (as pdftotext writes it)
 def render_text(report: Report) -> bytes:
+    """PDF-to-text output with tab-separated cells, or (variant cell_per_line) a crawler's copy of a web page:
+    every cell on its own line, a sign or unit set apart from its number on a line of its own."""
     lines = [title(report), f"（{SYNTHETIC_NOTE}）", preamble(report)]
+    per_line = "cell_per_line" in report.variants
     for kind, value in _body_parts(report):
         if kind in ("h", "p"):
             lines.append(value)
+        elif per_line:
+            lines += [part for row in value for t, _, _ in row if t for part in _apart(t)]
         else:
             for row in value:
                 lines.append("\t".join(t for t, _, _ in row))
     lines += [report.issuer, _cn_date(report.published_at)]
     return ("\n\n".join(lines) + "\n").encode("utf-8")
+
+
+def _apart(cell: str) -> list[str]:
+    """'增 7' → ['增', '7']; '129323元' → ['129323', '元']; anything else stays one line."""
+    if " " in cell and cell.split(" ", 1)[0] in ("增", "减", "+"):
+        return cell.split(" ", 1)
+    for unit in ("万元", "元"):
+        if cell.endswith(unit) and cell[: -len(unit)].replace(".", "").isdigit():
+            return [cell[: -len(unit)], unit]
+    return [cell]
+
+
+def render_layout(report: Report) -> bytes:
+    """The report's PDF as `pdftotext -layout` turns it into text (Debian's poppler-utils and poppler-data)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        raise RuntimeError("the 'layout' format needs pdftotext: apt-get install poppler-utils poppler-data")
+    with tempfile.TemporaryDirectory() as tmp:
+        source = f"{tmp}/report.pdf"
+        with open(source, "wb") as f:
+            f.write(render_pdf(report))
+        done = subprocess.run([pdftotext, "-layout", "-enc", "UTF-8", source, "-"], capture_output=True, timeout=60,
+                              check=True)
+    return done.stdout
 
 
 # ------------------------------------------------------------------ Word
@@ -197,5 +231,5 @@ def html_escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-RENDERERS = {"html": render_html, "txt": render_text, "docx": render_docx, "pdf": render_pdf}
-EXTENSIONS = {"html": ".html", "txt": ".txt", "docx": ".docx", "pdf": ".pdf"}
+RENDERERS = {"html": render_html, "txt": render_text, "docx": render_docx, "pdf": render_pdf, "layout": render_layout}
+EXTENSIONS = {"html": ".html", "txt": ".txt", "docx": ".docx", "pdf": ".pdf", "layout": ".txt"}

@@ -19,24 +19,32 @@ def compare(truth: dict, result: dict) -> list[str]:
     if code != truth["jurisdiction_code"]:
         problems.append(f"jurisdiction {code} != {truth['jurisdiction_code']}")
     cells = result.get("cells", {})
+    statuses = result.get("cell_status", {})
     for key, expected in truth["cells"].items():
         got = cells.get(key)
         if got is None or abs(float(got) - float(expected)) > 1e-6:
             problems.append(f"{key}: {got} != {expected}")
+        elif statuses.get(key) == "uncertain":  # a clean generated table leaves nothing to doubt
+            problems.append(f"{key}: {got} read right but marked uncertain")
     return problems
 
 
 def roundtrip(folder: str | Path, province: str = "内蒙古自治区") -> dict:
+    """Exact documents by format and by printing variant (a document counts under each of its variants)."""
     folder = Path(folder)
     by_format: dict[str, list[int]] = {}
+    by_variant: dict[str, list[int]] = {}
     failures = []
     for line in (folder / "truth.jsonl").read_text(encoding="utf-8").splitlines():
         truth = json.loads(line)
         result = parse_file(folder / truth["file"], province)
         problems = compare(truth, result)
-        stats = by_format.setdefault(truth["format"], [0, 0])
-        stats[0] += 1
-        stats[1] += not problems
+        for stats in [by_format.setdefault(truth["format"], [0, 0])] + [
+                by_variant.setdefault(v, [0, 0]) for v in truth.get("variants", [])]:
+            stats[0] += 1
+            stats[1] += not problems
         if problems:
             failures.append({"file": truth["file"], "problems": problems[:5]})
-    return {"by_format": {k: {"documents": v[0], "exact": v[1]} for k, v in by_format.items()}, "failures": failures}
+    return {"by_format": {k: {"documents": v[0], "exact": v[1]} for k, v in by_format.items()},
+            "by_variant": {k: {"documents": v[0], "exact": v[1]} for k, v in sorted(by_variant.items())},
+            "failures": failures}

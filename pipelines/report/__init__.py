@@ -2,4 +2,4 @@
 
 It knows nothing of Dagster or DuckDB. Entry point: `parse_file` / `parse_bytes`.
 """
-PARSER_VERSION = "1.2.0"  # 1.2.0: PDFs read with PDFium
+PARSER_VERSION = "1.2.0"  # 1.2.0: PDFs read with PDFium; units, signs, fixed-width text, honest status

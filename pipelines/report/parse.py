@@ -63,8 +63,8 @@ def _parse(data: bytes, name: str, sha: str, province: str | None) -> dict:
     if mismatched:
         checks.append(Check("VERSION_MISMATCH", "fail", f"{year} 年度报告应使用 {default} 格式，实际："
                             + "、".join(f"{table_name(t)} {v}" for t, v in mismatched.items()), "warn", "template"))
-    complete = not missing and not tables.missing_rows and all(tables.template.values())
-    status = "ok" if complete else "partial"
+    gaps = _gaps(tables, statuses, missing, checks)
+    status = "partial" if gaps else "ok"
     result = {
         "file": name, "sha256": sha, "parser_version": PARSER_VERSION, "format": doc.fmt,
         "status": status,
@@ -80,12 +80,36 @@ def _parse(data: bytes, name: str, sha: str, province: str | None) -> dict:
         "title": metadata.report_title(doc),
         "text": doc.full_text(),
         "notes": tables.notes,
+        "summary": {s: list(statuses.values()).count(s) for s in ("ok", "derived", "imputed", "uncertain", "missing")},
     }
-    if not complete:
-        gaps = tables.missing_rows + [f"{t} not found" for t, v in tables.template.items() if not v]
-        result["error"] = f"incomplete report: {', '.join(gaps[:6])}{' …' if len(gaps) > 6 else ''}"
+    if gaps:
+        result["error"] = f"incomplete report: {'; '.join(gaps[:6])}{' …' if len(gaps) > 6 else ''}"
         result["error_code"] = "incomplete"
     return result
+
+
+def _gaps(tables, statuses: dict, missing: list[str], checks) -> list[str]:
+    """Why a report is not `ok`: tables or rows not found, cells not read, cells nobody can be sure of, and
+    identities our own recovery breaks. A cell printed blank or as a dash is read (as missing), not a gap."""
+    gaps = [f"{t} not found" for t, v in tables.template.items() if not v] + list(tables.missing_rows)
+    unread = [k for k in missing if k not in tables.cells]
+    uncertain = [k for k, s in statuses.items() if s == "uncertain"]
+    not_read = [k for k, s in statuses.items() if s == "missing" and (tables.cells.get(k) is None
+                or tables.cells[k].note not in ("blank", "dash"))]
+    for label, keys in (("cells not read", sorted(set(unread) | set(not_read))), ("uncertain cells", uncertain)):
+        if keys:
+            rows = list(dict.fromkeys(_row_of(k) for k in keys))
+            gaps.append(f"{len(keys)} {label} ({', '.join(rows[:5])}{' …' if len(rows) > 5 else ''})")
+    failed = [c.code for c in checks if c.status == "fail" and c.severity == "error" and c.kind == "identity"]
+    if failed:
+        gaps.append(f"identities broken by recovered values: {', '.join(failed[:4])}")
+    return gaps
+
+
+def _row_of(key: str) -> str:
+    """t3_granted__total → t3.granted; t2_license_decisions → t2.license_decisions."""
+    table, rest = key.split("_", 1)
+    return f"{table}.{rest.split('__')[0]}"
 
 
 def _expected_cells(tables) -> tuple[dict, dict, list[str]]:

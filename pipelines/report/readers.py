@@ -113,7 +113,18 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
     return text, best.encoding
 
 
-def _split_line(line: str) -> list[str]:
+# A page number printed as its own line ("-3-", "- 3 -", "第3页", "第3页共5页"); a bare "3" is a value.
+_PAGE_MARK = re.compile(r"^\s*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*/?\s*共\s*\d{1,3}\s*页)?)\s*$")
+_COLUMN_GAP = re.compile(r" {2,}")
+_LAYOUT_LINE = re.compile(r"\S {3,}\S")
+
+
+def _is_fixed_width(lines: list[str]) -> bool:
+    """Text as `pdftotext -layout` writes it: columns kept apart by runs of spaces on many lines."""
+    return sum(1 for line in lines if "\t" not in line and _LAYOUT_LINE.search(line)) >= 8
+
+
+def _split_line(line: str, fixed_width: bool = False) -> list[str]:
     stripped = line.strip()
     if "\t" in line:
         return [c.strip() for c in line.rstrip("\r\n").split("\t")]
@@ -122,16 +133,20 @@ def _split_line(line: str) -> list[str]:
         if all(re.fullmatch(r":?-{2,}:?", p) for p in parts if p):
             return []  # markdown separator row
         return parts
+    if fixed_width and "  " in stripped:
+        return _COLUMN_GAP.split(stripped)  # columns by position; a label's own single spaces stay inside it
     return [stripped]
 
 
 def read_text(data: bytes) -> Document:
     text, enc = decode_text(data)
+    lines = text.replace("\f", "").splitlines()  # pdftotext starts each page with a form feed
+    fixed_width = _is_fixed_width(lines)
     blocks = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or _PAGE_MARK.match(line):
             continue
-        parts = _split_line(line)
+        parts = _split_line(line, fixed_width)
         if not parts:
             continue
         where = f"line {number}"

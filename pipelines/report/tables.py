@@ -2,6 +2,7 @@
 assign every value to its catalogue cell, recovering damaged rows only where the identities decide."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import product
@@ -9,6 +10,7 @@ from itertools import product
 from warehouse.catalogue import load_catalogue, t3_key
 
 from . import recovery
+from .normalize import nfkc
 from .tokens import Row, Token, value_text, value_unit
 
 T3_WIDTH = 7
@@ -62,23 +64,49 @@ def _num(text: str) -> int | float:
     return int(value) if value.is_integer() and "." not in text else value
 
 
-def _parse_value(token: Token, signed: bool = False) -> CellValue:
-    value, status, note = _reading(token.kind, token.text, signed)
+def _parse_value(token: Token, signed: bool = False, unit: str | None = None, header_unit: str | None = None,
+                 default_unit: str | None = None) -> CellValue:
+    value, status, note = _reading(token.kind, token.text, signed, unit, header_unit, default_unit)
     return CellValue(value, status, token.where, token.text, note)
 
 
+TO_WAN_YUAN = {"元": 0.0001, "万元": 1, "万": 1, "亿元": 10000}
+_HEADER_UNIT = re.compile(r"单位[:：]?\s*\(?\s*(亿元|万元|元)|\(\s*(亿元|万元|元)\s*\)")
+
+
+def header_unit(label_parts: list[str]) -> str | None:
+    """The money unit a row's header or label prints ("本年收费金额(单位:万元)", "采购总金额 ( 单位：元 )"); the
+    last one, nearest the values, when several are printed."""
+    found = _HEADER_UNIT.findall(nfkc("".join(label_parts)).replace(" ", ""))
+    return (found[-1][0] or found[-1][1]) if found else None
+
+
 @lru_cache(maxsize=16384)
-def _reading(kind: str, text: str, signed: bool) -> tuple[float | int | None, str, str]:
-    """(value, status, note) of one printed cell."""
-    if kind == "num":
-        value = _num(value_text(text))
-        note = ""
-        if value_unit(text) == "元":
-            value, note = round(float(value) / 10000, 6), "元 converted to 万元"
-        if value < 0 and not signed:
-            return None, "uncertain", "negative value in an unsigned cell"
-        return value, "ok", note
-    return None, "missing", "blank" if kind == "blank" else "dash"
+def _reading(kind: str, text: str, signed: bool, unit: str | None = None, header: str | None = None,
+             default: str | None = None) -> tuple[float | int | None, str, str]:
+    """(value, status, note) of one printed cell. `unit` is the catalogue's unit of the cell; an amount is
+    converted to it from the unit printed in the cell, else in the row's header, else the template's own."""
+    if kind != "num":
+        return None, "missing", "blank" if kind == "blank" else "dash"
+    value = _num(value_text(text))
+    printed = value_unit(text)
+    if value < 0 and not signed:
+        return None, "uncertain", "negative value in an unsigned cell"
+    if unit not in TO_WAN_YUAN:
+        if printed in TO_WAN_YUAN:
+            return value, "uncertain", f"an amount unit ({printed}) printed in a count cell"
+        return value, "ok", ""
+    source, where = (printed, "the cell") if printed in TO_WAN_YUAN else (header, "the header") if header else (default, "the template")
+    if source is None and value == 0:
+        return value, "ok", "0 in any unit"
+    if source is None:
+        return value, "uncertain", f"no unit printed for this amount; read as {unit}, but it may be 元"
+    if printed and printed not in TO_WAN_YUAN:
+        return value, "uncertain", f"a measure word ({printed}) printed with an amount"
+    factor = TO_WAN_YUAN[source] / TO_WAN_YUAN[unit]
+    if factor == 1:
+        return value, "ok", f"unit {source} from {where}"
+    return round(float(value) * factor, 6), "ok", f"{value} {source} (unit from {where}) × {factor:g} → {unit}"
 
 
 # ------------------------------------------------------------------ entry point
@@ -167,8 +195,13 @@ def _assign_t2_row(row: Row, cells, result: Tables) -> None:
         if len(tokens) > width and all(t.kind == "blank" for t in tokens[width:]):
             tokens = tokens[:width]
     if len(tokens) == width:
+        printed_header = header_unit(row.label_parts)
         for c, token in zip(cells, tokens):
-            result.cells[c.key] = _parse_value(token, c.signed)
+            cell = _parse_value(token, c.signed, c.unit, printed_header, header_unit([c.col]))
+            if any(t.dash_between_digits for t in tokens):
+                cell.status = "uncertain"
+                cell.note = "flattened row: a '-' between digits may be a sign or a separator"
+            result.cells[c.key] = cell
         return
     numbers = [value_text(t.text) for t in tokens if t.kind == "num"]
     where = row.values[0].where if row.values else row.where
@@ -179,10 +212,10 @@ def _assign_t2_row(row: Row, cells, result: Tables) -> None:
     elif 0 < len(numbers) < width and all(n.lstrip("+-").isdigit() for n in numbers):
         candidates = recovery.run_expansions([int(n) for n in numbers], width)
     candidates = recovery.unique(candidates)
-    if len(candidates) == 1:
-        status, note = "imputed", "collapsed or flattened row; only one reading"
-    else:
-        status, note = "uncertain", f"{len(numbers)} values for {width} cells; {len(candidates)} readings fit"
+    # Table 2 has no identities: nothing can make a reconstructed reading certain, however few readings there are.
+    status = "uncertain"
+    note = (f"{len(numbers)} values for {width} cells; {len(candidates)} possible readings, "
+            "no identity in table 2 to decide")
     if len(candidates) > 1 and result.narrative_numbers:
         # prefer the reading whose larger numbers the prose also states ("现行有效…698件")
         def support(candidate: list[int]) -> int:
@@ -196,6 +229,11 @@ def _assign_t2_row(row: Row, cells, result: Tables) -> None:
     chosen = candidates[0] if candidates else [None] * width
     for c, value in zip(cells, chosen):
         result.cells[c.key] = CellValue(value, status if value is not None else "uncertain", where, raw, note)
+
+
+def _unsigned(tokens: list[Token]) -> list[Token]:
+    """Tables 3 and 4 hold no signed cells: a '-' between the digits of a flattened row separates two values."""
+    return [Token(t.kind, t.text.lstrip("-"), t.where, t.grid) if t.dash_between_digits else t for t in tokens]
 
 
 def _trim_blanks(tokens: list[Token]) -> list[Token]:
@@ -237,7 +275,7 @@ def _read_t3(rows: list[Row], result: Tables) -> None:
 
 def _t3_row_candidates(row: Row, row_key: str, result: Tables) -> list[list[int]] | None:
     """Positional values go straight into the result (None returned); damaged rows return candidates."""
-    tokens = _trim_blanks(row.values)
+    tokens = _unsigned(_trim_blanks(row.values))
     if len(tokens) > T3_WIDTH:
         non_blank = [t for t in tokens if t.kind != "blank"]
         if len(non_blank) == T3_WIDTH or len(non_blank) < T3_WIDTH and row.grid:
@@ -369,10 +407,12 @@ def _read_t4(rows: list[Row], result: Tables) -> None:
     cat = load_catalogue()
     keys = cat.t4_keys()
     anchors = cat.raw["anchors"]["t4_header"]
-    for row in rows:
+    for index, row in enumerate(rows):
         if not row.has_numbers() or not any(a in row.label for a in anchors):
             continue
-        tokens = _trim_blanks(row.values)
+        if _read_t4_parts(rows[index:index + 3], result, keys):
+            return
+        tokens = _unsigned(_trim_blanks(row.values))
         if len(tokens) > T4_WIDTH and row.grid:
             tokens = [t for t in tokens if t.kind != "blank"] if len([t for t in tokens if t.kind != "blank"]) >= T4_WIDTH else tokens
         # Table 4 is identical in both formats; it carries the version of the report's other tables.
@@ -399,6 +439,34 @@ def _read_t4(rows: list[Row], result: Tables) -> None:
             result.cells[key] = CellValue(value, status, row.values[0].where, " ".join(numbers), note)
         return
     result.missing_rows.append("t4")
+
+
+T4_PART_WIDTH = 5
+_T4_PART_GROUP = (("直接起诉", "lit_direct"), ("复议后起诉", "lit_after_review"), ("行政复议", "review"))
+
+
+def _read_t4_parts(rows: list[Row], result: Tables, keys: list[str]) -> bool:
+    """Table 4 printed as three small tables (行政复议 / 未经复议直接起诉 / 复议后起诉), five values each: the
+    group of each comes from its own header, so their order does not matter."""
+    if len(rows) < 3 or any(len(_trim_blanks(r.values)) != T4_PART_WIDTH for r in rows):
+        return False
+    groups = [next((group for word, group in _T4_PART_GROUP if word in _own_header(r)), None) for r in rows]
+    if sorted(g for g in groups if g) != ["lit_after_review", "lit_direct", "review"]:
+        return False
+    result.template["t4"] = result.template.get("t2") or result.template.get("t3") or "v2021"
+    for row, group in zip(rows, groups):
+        for key, token in zip([k for k in keys if k.startswith(f"t4_{group}_")], _unsigned(_trim_blanks(row.values))):
+            result.cells[key] = _parse_value(token)
+    result.notes.append("t4: printed as three sub-tables")
+    return True
+
+
+def _own_header(row: Row) -> str:
+    """The label parts that name this sub-table: from the last group word on (earlier parts may be the tail of
+    the previous sub-table or the table's title)."""
+    label = row.label
+    starts = [label.rfind(word) for word, _ in _T4_PART_GROUP]
+    return label[max(starts):] if max(starts) >= 0 else label
 
 
 def _t4_holds(values: list[int]) -> bool:

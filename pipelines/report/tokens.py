@@ -13,10 +13,17 @@ from warehouse.catalogue import load_catalogue
 from .model import Document
 from .normalize import has_cjk, label_key, nfkc
 
-_VALUE = re.compile(r"^\s*([+-]?\d[\d,]*(?:\.\d+)?)\s*(万元|元|件|项|个|条)?\s*$")
+MONEY_UNITS = ("亿元", "万元", "元", "万")  # "16 万": 万 alone is 万元 in an amount cell
+MEASURE_WORDS = ("件", "项", "个", "条", "批", "次", "家")
+_UNIT = "|".join(MONEY_UNITS + MEASURE_WORDS)
+# A printed value: an optional 增/减 word or sign (also set apart by a space), the number, an optional unit or
+# measure word, bare or in brackets ("2488(元)", "+ 14", "增 7", "3批"). Applied after NFKC.
+_VALUE = re.compile(rf"^\s*(增加|减少|增|减)?\s*([+-]?)\s*(\d[\d,]*(?:\.\d+)?)\s*(?:\(\s*({_UNIT})\s*\)|({_UNIT}))?\s*$")
+_UNIT_ONLY = re.compile(rf"^\s*(?:\(\s*({_UNIT})\s*\)|({_UNIT}))\s*$")
+_SIGN_ONLY = re.compile(r"^\s*(\+|增加|减少|增|减)\s*$")
 _DASH = re.compile(r"^\s*(?:-+|—+|–|/|／|无|－+|\\)\s*$")
 # Inside free text: numbers, but not ordinals like "1." that start a label nor numbers inside words like 711号.
-_INLINE_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?(?:万元|元)?")
+_INLINE_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?(?:\s*\(?(?:亿元|万元|元)\)?)?")  # 万 alone: too common in prose
 MAX_LABEL_CHARS = 60
 
 
@@ -26,6 +33,7 @@ class Token:
     text: str
     where: str
     grid: bool = False
+    dash_between_digits: bool = False  # "35-15" in a flattened row: a sign or a separator, nobody can tell
 
 
 class Row:
@@ -78,24 +86,38 @@ class Row:
 def classify_cell(text: str) -> str:
     if not text.strip():
         return "blank"
-    if _VALUE.match(nfkc(text)):
+    normal = nfkc(text)
+    if _VALUE.match(normal):
         return "num"
     if _DASH.match(text):
         return "dash"
+    if _UNIT_ONLY.match(normal):
+        return "unit"
+    if _SIGN_ONLY.match(normal):
+        return "sign"
     return "label"
 
 
 @lru_cache(maxsize=65536)
 def value_text(text: str) -> str:
-    """The numeric part of a value cell, NFKC'd and without thousands separators."""
+    """The signed numeric part of a value cell, NFKC'd, without thousands separators, unit or measure word;
+    增/增加 reads as +, 减/减少 as −."""
     match = _VALUE.match(nfkc(text))
-    return match.group(1).replace(",", "") if match else nfkc(text).strip()
+    if not match:
+        return nfkc(text).strip()
+    word, sign, digits = match.group(1), match.group(2), match.group(3).replace(",", "")
+    if word in ("减", "减少") and sign != "-":
+        sign = "-"
+    elif word and not sign:
+        sign = "+"
+    return sign + digits
 
 
 @lru_cache(maxsize=65536)
 def value_unit(text: str) -> str | None:
+    """The unit or measure word printed with a value (元, 万元, 亿元, 件, 项 …), if any."""
     match = _VALUE.match(nfkc(text))
-    return match.group(2) if match else None
+    return (match.group(4) or match.group(5)) if match else None
 
 
 def rows_of(doc: Document) -> list[Row]:
@@ -107,6 +129,17 @@ def rows_of(doc: Document) -> list[Row]:
         for cell in block.cells:
             text = cell.text if cell.text.isascii() else nfkc(cell.text)
             kind = classify_cell(text)
+            if kind == "unit" and builder.attach_unit(text):
+                continue  # "129323" then "元": the unit belongs to the number before it
+            if kind == "sign":
+                builder.pending_sign = (text.strip(), cell.where, grid)  # "+" or "增" then "14"
+                continue
+            if kind in ("unit", "sign") or kind == "dash" and builder.in_increase_header():
+                kind = "label"
+            if builder.pending_sign:
+                builder.flush_sign(kind == "num")
+            if kind == "num" and builder.signed_next:
+                text, builder.signed_next = builder.signed_next + text.strip(), ""
             if kind != "label":
                 builder.value(Token(kind, text, cell.where, grid))
             elif grid:
@@ -124,6 +157,30 @@ class _RowBuilder:
     def __init__(self) -> None:
         self.rows: list[Row] = []
         self.current = Row()
+        self.pending_sign: tuple[str, str, bool] | None = None
+        self.signed_next = ""
+
+    def in_increase_header(self) -> bool:
+        """The '/' of a header "本年增 / 减" split over cells is part of the header, not a blank value."""
+        current = self.current
+        return bool(current.label_parts) and not current.values and current.label_parts[-1].rstrip().endswith("增")
+
+    def attach_unit(self, unit: str) -> bool:
+        """Join a unit or measure word printed in its own cell to the number just before it."""
+        values = self.current.values
+        if values and values[-1].kind == "num" and value_unit(values[-1].text) is None:
+            values[-1].text = values[-1].text.strip() + unit.strip()
+            return True
+        return False
+
+    def flush_sign(self, before_number: bool) -> None:
+        """A sign or 增/减 cell: the sign of the number that follows it, otherwise a label word."""
+        word, where, grid = self.pending_sign
+        self.pending_sign = None
+        if before_number:
+            self.signed_next = word
+        else:
+            self.label(word, where, grid)
 
     def close(self) -> None:
         if self.current.label_parts or self.current.values:
@@ -152,6 +209,8 @@ class _RowBuilder:
         self.current.grid = self.current.grid or token.grid
 
     def finish(self) -> list[Row]:
+        if self.pending_sign:
+            self.flush_sign(False)
         self.close()
         return self.rows
 
@@ -180,12 +239,15 @@ def _split_free_text(text: str, where: str) -> list[Token]:
     pos = 0
     for match in _INLINE_NUMBER.finditer(text):
         start, end = match.span()
+        # "2648-18538" in a flattened row: two values; the '-' may be the second one's sign (v2019 本年增/减) or
+        # a separator. The token keeps it and says so; the table reader decides, and never claims certainty.
+        ambiguous_dash = text[start] == "-" and start > 0 and text[start - 1].isdigit()
         after = text[end:end + 1]
         before = text[start - 1:start] if start else ""
         # An ordinal ("1.属于…", "2.重复申请") belongs to the label that follows it; in a flattened
         # crawl the ordinal is glued to the previous row's digits ("00000002.其他…" = 0000000 + "2.").
         if after and after in ".、" and (end + 1 == len(text) or not text[end + 1].isdigit()):
-            digits = match.group(0)
+            digits = text[start:end]
             if len(digits) > 1 and digits.isdigit():
                 label = text[pos:start]
                 if label.strip():
@@ -194,14 +256,14 @@ def _split_free_text(text: str, where: str) -> list[Token]:
                 pos = end - 1
             continue
         # Digits inside a word (年, 号, 月, 日, %, 第…) are narrative, not cell values.
-        if after and (has_cjk(after) and after not in "三二一四五六七八九十行规信本上予部申第政") or after in "%％年月日号":
+        if after and (has_cjk(after) and after not in "三二一四五六七八九十行规信本上予部申第政" or after in "%％年月日号"):
             continue
         if before and before in "第〔[":
             continue
         label = text[pos:start]
         if label.strip():
             tokens.append(Token("label", label, where))
-        tokens.append(Token("num", match.group(0), where))
+        tokens.append(Token("num", text[start:end], where, dash_between_digits=ambiguous_dash))
         pos = end
     tail = text[pos:]
     if tail.strip():

@@ -81,6 +81,31 @@ def _plan(t3_version: str | None, has_t4: bool) -> list[tuple[str, list[str], li
     return plan
 
 
+AMOUNT_KEYS = ("t2_admin_fee_amount", "t2_procurement_amount")
+IMPLAUSIBLE_WAN_YUAN = 1_000_000  # 100亿元: above this a county-level amount was almost surely typed in 元
+
+
+def _amount_units(tables: Tables) -> list[Check]:
+    """W8: an amount read in 万元 that is implausibly large or has more than four decimals (finer than 1 元)."""
+    cat = load_catalogue()
+    out = []
+    for key in AMOUNT_KEYS:
+        cell = tables.cells.get(key)
+        if cell is None or cell.value is None:
+            continue
+        digits = cell.raw.split(".", 1)[1] if "." in cell.raw else ""
+        decimals = len([d for d in digits if d.isdigit()])
+        if cell.value > IMPLAUSIBLE_WAN_YUAN:
+            out.append(Check(f"W8.{key}", "fail", f"{cat.cells[key].label} {cell.value} 万元，超过 100 亿元，可能把元填进了万元栏",
+                             "warn", "quality"))
+        elif decimals > 4 and "→" not in cell.note:
+            out.append(Check(f"W8.{key}", "fail", f"{cat.cells[key].label} 印作 {cell.raw}，小数超过四位（不足 1 元），单位可能有误",
+                             "warn", "quality"))
+        else:
+            out.append(Check(f"W8.{key}", "pass", f"{cat.cells[key].label} {cell.value} 万元，数量级合理", "info", "quality"))
+    return out
+
+
 def validate(tables: Tables) -> list[Check]:
     cat = load_catalogue()
     plan = _plan(tables.template.get("t3"), bool(tables.template.get("t4")))
@@ -88,6 +113,7 @@ def validate(tables: Tables) -> list[Check]:
     for key, cell in tables.cells.items():
         if cell.value is not None and cell.value < 0 and not cat.cells[key].signed:
             checks.append(Check(f"E5.{key}", "fail", f"{cat.cells[key].label} 为负数 {cell.value}", "error"))
+    checks += _amount_units(tables)
     for table in ("t2", "t3", "t4"):
         present = tables.template.get(table) is not None
         checks.append(Check(f"TABLE.{table}", "pass" if present else "fail",
