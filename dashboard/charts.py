@@ -16,12 +16,31 @@ def nianbao_theme() -> alt.theme.ThemeConfig:
                        "view": {"stroke": None}}}
 
 
+UNCERTAIN = "待核"
+CERTAINTY_TOOLTIP = alt.Tooltip("certainty:N", title="数据状态")
+
+
+def _fill(color: str):
+    """Solid for a value one can rely on, hollow (white with a coloured outline) for a 待核 value."""
+    return alt.condition(alt.datum.certainty == UNCERTAIN, alt.value("white"), alt.value(color))
+
+
 def ranking(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f") -> alt.Chart:
-    return alt.Chart(df.filter(pl.col(metric).is_not_null())).mark_bar(color=PALETTE[0]).encode(
-        x=alt.X(f"{metric}:Q", title=label, axis=alt.Axis(format=fmt)),
+    """Bars per unit, values written at their end; a 待核 value is a hollow bar marked 待核."""
+    data = df.filter(pl.col(metric).is_not_null())
+    if "certainty" not in data.columns:
+        data = data.with_columns(pl.lit("可靠").alias("certainty"))
+    base = alt.Chart(data).encode(
         y=alt.Y("jurisdiction_name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
-        tooltip=[alt.Tooltip("jurisdiction_name:N", title="地区"), alt.Tooltip(f"{metric}:Q", title=label, format=fmt)],
-    ).properties(height=alt.Step(20))
+        x=alt.X(f"{metric}:Q", title=label, axis=alt.Axis(format=fmt)),
+        tooltip=[alt.Tooltip("jurisdiction_name:N", title="地区"), alt.Tooltip(f"{metric}:Q", title=label, format=fmt),
+                 CERTAINTY_TOOLTIP])
+    bars = base.mark_bar(stroke=PALETTE[0], strokeWidth=1.5).encode(fill=_fill(PALETTE[0]))
+    values = base.mark_text(align="left", dx=4, color="#333").encode(
+        text=alt.Text(f"{metric}:Q", format=fmt))
+    marks = base.transform_filter(alt.datum.certainty != "可靠").mark_text(
+        align="left", dx=4, dy=-7, fontSize=10, color=PALETTE[3]).encode(text="certainty:N")
+    return (bars + values + marks).properties(height=alt.Step(22))
 
 
 def banded(bands: pl.DataFrame, label: str) -> alt.Chart:
@@ -36,13 +55,18 @@ def banded(bands: pl.DataFrame, label: str) -> alt.Chart:
 
 
 def grouped_bars(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f") -> alt.Chart:
-    return alt.Chart(df).mark_bar().encode(
+    """Bars per unit and year; a 待核 value is drawn hollow."""
+    if "certainty" not in df.columns:
+        df = df.with_columns(pl.lit("可靠").alias("certainty"))
+    return alt.Chart(df).mark_bar(strokeWidth=1.5).encode(
+        stroke=alt.Color("year:N", title="年度"),
+        fillOpacity=alt.condition(alt.datum.certainty == UNCERTAIN, alt.value(0.0), alt.value(1.0)),
         x=alt.X("jurisdiction_name:N", title=None, axis=alt.Axis(labelAngle=-40, labelLimit=200, labelOverlap=False)),
         xOffset="year:N",
         y=alt.Y(f"{metric}:Q", title=label, axis=alt.Axis(format=fmt)),
         color=alt.Color("year:N", title="年度"),
         tooltip=[alt.Tooltip("jurisdiction_name:N", title="地区"), alt.Tooltip("year:N", title="年度"),
-                 alt.Tooltip(f"{metric}:Q", title=label, format=fmt)],
+                 alt.Tooltip(f"{metric}:Q", title=label, format=fmt), CERTAINTY_TOOLTIP],
     ).properties(height=300)
 
 

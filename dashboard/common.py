@@ -99,7 +99,7 @@ def name_checks(df):
 COLUMN_LABELS = {
     "jurisdiction_code": "区划代码", "jurisdiction_name": "地区", "parent_name": "盟/市", "year": "年度",
     "issuer": "发布机关", "file_name": "文件", "check": "检查项", "code": "代码", "kind": "类别", "severity": "级别", "detail": "说明",
-    "status": "结果", "score": "评分", "path": "路径", "reason_code": "原因代码", "reasons": "扣分原因", "synthetic": "示例数据", "t2_version": "表二模板",
+    "status": "结果", "score": "评分", "certainty": "数据状态", "path": "路径", "reason_code": "原因代码", "reasons": "扣分原因", "synthetic": "示例数据", "t2_version": "表二模板",
     "t3_version": "表三模板", "error_code": "错误类型", "reason": "原因", "failed_at": "时间", "label": "单元格",
     "value": "数值", "source": "出处", "raw": "原文", "note": "备注", "format": "格式", "sha256": "报告",
 }

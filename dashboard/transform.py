@@ -65,3 +65,40 @@ def kpis(now: pl.DataFrame, before: pl.DataFrame) -> tuple[dict[str, tuple[float
     only_now = now["jurisdiction_code"].n_unique() - len(shared)
     only_before = before["jurisdiction_code"].n_unique() - len(shared) if not before.is_empty() else 0
     return out, (only_now, only_before)
+
+
+# A value's certainty, as every page marks it (column `certainty`).
+UNCERTAIN_MARK = "待核"
+ANOMALY_MARK = "原表不平衡"
+CERTAIN_MARK = "可靠"
+
+
+def with_certainty(df: pl.DataFrame, metric: str) -> pl.DataFrame:
+    """`certainty` of each row's `metric`: 待核 when an input cell is uncertain or not read (or in an identity our
+    recovery breaks), 原表不平衡 when the printed table itself does not add up there, otherwise 可靠."""
+    if "uncertain_metrics" not in df.columns:
+        return df.with_columns(pl.lit(CERTAIN_MARK).alias("certainty"))
+    return df.with_columns(
+        pl.when(pl.col("uncertain_metrics").list.contains(metric)).then(pl.lit(UNCERTAIN_MARK))
+        .when(pl.col("source_anomaly_metrics").list.contains(metric)).then(pl.lit(ANOMALY_MARK))
+        .otherwise(pl.lit(CERTAIN_MARK)).alias("certainty"))
+
+
+def uncertain_units(df: pl.DataFrame, metrics: list[str]) -> int:
+    """Units whose value of any of `metrics` is 待核."""
+    if df.is_empty() or "uncertain_metrics" not in df.columns:
+        return 0
+    doubtful = pl.any_horizontal([pl.col("uncertain_metrics").list.contains(m) for m in metrics])
+    return df.filter(doubtful)["jurisdiction_code"].n_unique()
+
+
+def without_uncertain(df: pl.DataFrame, metrics: list[str]) -> pl.DataFrame:
+    """Rows whose values of `metrics` are all certain enough to compare."""
+    if df.is_empty() or "uncertain_metrics" not in df.columns:
+        return df
+    return df.filter(~pl.any_horizontal([pl.col("uncertain_metrics").list.contains(m) for m in metrics]))
+
+
+def kpi_inputs(key: str) -> list[str]:
+    numerator, denominator = KPI_SPECS[key]
+    return numerator + ([denominator] if denominator else [])

@@ -96,7 +96,8 @@ def frames(results: list[dict]) -> dict[str, pl.DataFrame]:
                           "note": prov.get("note", "")})
         for c in r["checks"] + r.get("quality", []):
             checks.append({"sha256": sha, "code": c["code"], "kind": c.get("kind", "identity"), "status": c["status"],
-                           "severity": c.get("severity", "info"), "detail": c["detail"]})
+                           "severity": c.get("severity", "info"), "detail": c["detail"],
+                           "cells": ",".join(c.get("cells", ()))})
     report_frame = pl.DataFrame(reports, infer_schema_length=None)
     if not report_frame.is_empty():  # ISO date strings from the parser become DATE columns
         report_frame = report_frame.with_columns(
@@ -108,7 +109,7 @@ def frames(results: list[dict]) -> dict[str, pl.DataFrame]:
         "cells": pl.DataFrame(cells, schema={"sha256": pl.Utf8, "key": pl.Utf8, "value": pl.Float64, "status": pl.Utf8,
                                              "source": pl.Utf8, "raw": pl.Utf8, "note": pl.Utf8}),
         "checks": pl.DataFrame(checks, schema={"sha256": pl.Utf8, "code": pl.Utf8, "kind": pl.Utf8, "status": pl.Utf8,
-                                               "severity": pl.Utf8, "detail": pl.Utf8}),
+                                               "severity": pl.Utf8, "detail": pl.Utf8, "cells": pl.Utf8}),
         "ingest_errors": pl.DataFrame(errors, schema={"sha256": pl.Utf8, "file_name": pl.Utf8, "parser_version": pl.Utf8,
                                                       "error_code": pl.Utf8, "reason": pl.Utf8, "detail": pl.Utf8,
                                                       "failed_at": pl.Datetime}),

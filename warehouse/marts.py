@@ -32,8 +32,44 @@ def _expr(expr: str) -> str:
     return _KEY.sub(lambda m: f"w.{m.group(1)}", expr)
 
 
+def metric_inputs() -> dict[str, set[str]]:
+    """Every cell each metric reads, through its numerator and denominator metrics too."""
+    inputs: dict[str, set[str]] = {}
+    for metric in load_catalogue().metrics:
+        keys = {k for field in ("expr", "numerator_expr") for k in _KEY.findall(metric.get(field, ""))}
+        for ref in ("numerator", "denominator"):
+            keys |= inputs.get(metric.get(ref, ""), set())
+        inputs[metric["key"]] = keys
+    return inputs
+
+
+def _build_certainty(con: duckdb.DuckDBPyConnection) -> None:
+    """Per report, the metrics nobody can be sure of (an input cell uncertain or not read, or in an identity that
+    our own recovery breaks) and the metrics whose inputs the printed table itself does not add up."""
+    pairs = [(metric, key) for metric, keys in metric_inputs().items() for key in sorted(keys)]
+    con.execute("CREATE OR REPLACE TABLE metric_inputs (metric VARCHAR, key VARCHAR)")
+    con.executemany("INSERT INTO metric_inputs VALUES (?, ?)", pairs)
+    con.execute("""CREATE OR REPLACE TABLE report_certainty AS
+        WITH failed AS (
+            SELECT sha256, severity, unnest(string_split(cells, ',')) AS key FROM checks
+            WHERE kind = 'identity' AND status = 'fail' AND coalesce(cells, '') <> ''),
+        doubtful AS (
+            SELECT sha256, key FROM cells WHERE status IN ('uncertain', 'missing')
+            UNION SELECT sha256, key FROM failed WHERE severity = 'error'),
+        uncertain AS (
+            SELECT d.sha256, list(DISTINCT i.metric ORDER BY i.metric) AS uncertain_metrics
+            FROM doubtful d JOIN metric_inputs i USING (key) GROUP BY d.sha256),
+        anomalous AS (
+            SELECT f.sha256, list(DISTINCT i.metric ORDER BY i.metric) AS source_anomaly_metrics
+            FROM failed f JOIN metric_inputs i USING (key) WHERE f.severity = 'warn' GROUP BY f.sha256)
+        SELECT r.sha256, coalesce(u.uncertain_metrics, []::VARCHAR[]) AS uncertain_metrics,
+               coalesce(a.source_anomaly_metrics, []::VARCHAR[]) AS source_anomaly_metrics
+        FROM reports r LEFT JOIN uncertain u USING (sha256) LEFT JOIN anomalous a USING (sha256)""")
+
+
 def build_marts(con: duckdb.DuckDBPyConnection) -> None:
     cat = load_catalogue()
+    _build_certainty(con)
     keys = sorted({k for m in cat.metrics for field in ("expr", "numerator_expr") if field in m for k in _KEY.findall(m[field])})
     pivot = ",\n".join(f"max(value) FILTER (WHERE key = '{k}') AS {k}" for k in keys)
     con.execute(f"""CREATE OR REPLACE TABLE report_wide AS
@@ -51,8 +87,8 @@ def build_marts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""CREATE OR REPLACE TABLE report_metrics AS
         SELECT r.sha256, r.jurisdiction_code, r.year, r.report_level, r.synthetic AS is_synthetic, r.t2_version, r.t3_version, r.status, r.published_at,
                (SELECT count(*) FROM checks c WHERE c.sha256 = r.sha256 AND c.kind = 'identity' AND c.status = 'fail') AS failing_identities,
-               {", ".join(selects)}
-        FROM reports r JOIN report_wide w USING (sha256)
+               {", ".join(selects)}, q.uncertain_metrics, q.source_anomaly_metrics
+        FROM reports r JOIN report_wide w USING (sha256) JOIN report_certainty q USING (sha256)
         WHERE r.jurisdiction_status = 'resolved' AND r.year IS NOT NULL""")
     yoy = ",\n".join(
         f"{m} - lag({m}) OVER (PARTITION BY jurisdiction_code, report_level ORDER BY year) AS {m}_change" for m in YOY_METRICS)

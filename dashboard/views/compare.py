@@ -3,7 +3,7 @@ import io
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, common
+from dashboard import charts, common, transform
 from warehouse import queries
 
 st.title("对比")
@@ -35,13 +35,15 @@ minimum = st.number_input(f"仅显示 {common.label(metric)} ≥", value=0.0, st
 data = pool.filter(pl.col("jurisdiction_code").is_in(codes) & pl.col("year").is_in(chosen_years))
 if minimum:
     data = data.filter(pl.col(metric) >= minimum)
-data = common.mark_synthetic(data)
+data = transform.with_certainty(common.mark_synthetic(data), metric)
 common.synthetic_notice(data)
+if (data["certainty"] == transform.UNCERTAIN_MARK).any():
+    st.caption("空心柱为“待核”数值：原文表格受损，数值无法唯一确定，比较时请核对原文（查看报告）。")
 common.stop_if_empty(data, "没有满足条件的地区。")
 fmt = common.value_format(metric)
 st.altair_chart(charts.grouped_bars(data, metric, common.label(metric), fmt), width="stretch")
 st.altair_chart(charts.trend(data, metric, common.label(metric), fmt), width="stretch")
-table = data.select("jurisdiction_code", "jurisdiction_name", "year", "t3_version", metric, "sha256").sort("jurisdiction_code", "year")
+table = data.select("jurisdiction_code", "jurisdiction_name", "year", "t3_version", metric, "certainty", "sha256").sort("jurisdiction_code", "year")
 common.show_table(table)
 
 

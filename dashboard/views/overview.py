@@ -11,18 +11,35 @@ before = queries.metrics(con, province, parent, year - 1)
 common.stop_if_empty(now, "所选范围和年度没有报告。")
 common.synthetic_notice(now)
 
-values, (only_now, only_before) = transform.kpis(now, before)
+all_inputs = sorted({m for key in transform.KPI_SPECS for m in transform.kpi_inputs(key)})
+doubtful = transform.uncertain_units(now, all_inputs)
+leave_out = st.toggle("不计待核数值", key="overview_exclude_uncertain", disabled=doubtful == 0,
+                      help="待核：原文表格受损，数值无法唯一确定或未能读出。打开后，每个指标只计算数值可靠的地区。")
+if leave_out:
+    values = {}
+    for key in transform.KPI_SPECS:
+        inputs = transform.kpi_inputs(key)
+        kept, _ = transform.kpis(transform.without_uncertain(now, inputs), transform.without_uncertain(before, inputs))
+        values[key] = kept[key]
+    _, (only_now, only_before) = transform.kpis(now, before)
+else:
+    values, (only_now, only_before) = transform.kpis(now, before)
 for column, (key, (value, delta)) in zip(st.columns(len(values)), values.items()):
     share = common.is_share(key)
     shown = "—" if value is None else (f"{value:.1%}" if share else f"{value:,.0f}")
     change = None if delta is None else (f"{delta * 100:+.1f} 个百分点" if share else f"{delta:+,.0f}")
     column.metric(common.label(key), shown, change, help=common.help_text(key), delta_color="off" if share else "normal")
+if doubtful:
+    st.caption(f"其中 {doubtful} 个地区的部分数值待核（原文表格受损，无法唯一确定），"
+               + ("已不计入上面的指标。" if leave_out else "已计入；可打开“不计待核数值”。"))
 if only_now or only_before:
     st.caption(f"同比变化只计算两年都有报告的地区（本年有、上年无：{only_now} 个；上年有、本年无：{only_before} 个）。")
 
 metric = st.selectbox("排名指标", ["permits", "penalties", "requests_new", "duplicate_share", "disclosure_rate"],
                       format_func=common.label, key="overview_metric", help="指标口径见各指标说明")
-shown = common.mark_synthetic(now)
+shown = transform.with_certainty(common.mark_synthetic(now), metric)
+if leave_out:
+    shown = transform.without_uncertain(shown, [metric])
 left, right = st.columns([3, 2])
 left.subheader(f"{common.label(metric)}排名（{year}年）")
 left.altair_chart(charts.ranking(shown, metric, common.label(metric), common.value_format(metric)), width="stretch")

@@ -28,10 +28,11 @@ class Check:
     detail: str
     severity: str = "info"  # info | warn | error
     kind: str = "identity"
+    cells: tuple[str, ...] = ()  # the cell keys compared: a failure puts these cells (and their metrics) in doubt
 
     def as_dict(self) -> dict:
         return {"code": self.code, "status": self.status, "detail": self.detail, "severity": self.severity,
-                "kind": self.kind}
+                "kind": self.kind, "cells": list(self.cells)}
 
 
 def _check(code: str, cells: dict, left: list[str], right: list[str], text: str) -> Check:
@@ -42,13 +43,14 @@ def _check(code: str, cells: dict, left: list[str], right: list[str], text: str)
         rv = [c.value for c in right_cells]
         ls, rs = sum(lv), sum(rv)
     except (AttributeError, TypeError):  # a cell not read, or read as blank
-        return Check(code, "skip", f"{text}：有单元格未读到，无法检查")
+        return Check(code, "skip", f"{text}：有单元格未读到，无法检查", cells=tuple(left + right))
     if abs(ls - rs) < 1e-9:
-        return Check(code, "pass", f"{text}：{ls} = {rs}")
+        return Check(code, "pass", f"{text}：{ls} = {rs}", cells=tuple(left + right))
     recovered = any(c.status in RECOVERED for c in left_cells + right_cells)
     severity = "error" if recovered else "warn"
     origin = EXTRACTION if recovered else SOURCE_ANOMALY
-    return Check(code, "fail", f"{text}：{'+'.join(map(str, lv))} = {ls} ≠ {rs} = {'+'.join(map(str, rv))}（{origin}）", severity)
+    return Check(code, "fail", f"{text}：{'+'.join(map(str, lv))} = {ls} ≠ {rs} = {'+'.join(map(str, rv))}（{origin}）", severity,
+                 cells=tuple(left + right))
 
 
 _PLANS: dict[tuple[str | None, bool], list[tuple[str, list[str], list[str], str]]] = {}
@@ -97,10 +99,10 @@ def _amount_units(tables: Tables) -> list[Check]:
         decimals = len([d for d in digits if d.isdigit()])
         if cell.value > IMPLAUSIBLE_WAN_YUAN:
             out.append(Check(f"W8.{key}", "fail", f"{cat.cells[key].label} {cell.value} 万元，超过 100 亿元，可能把元填进了万元栏",
-                             "warn", "quality"))
+                             "warn", "quality", (key,)))
         elif decimals > 4 and "→" not in cell.note:
             out.append(Check(f"W8.{key}", "fail", f"{cat.cells[key].label} 印作 {cell.raw}，小数超过四位（不足 1 元），单位可能有误",
-                             "warn", "quality"))
+                             "warn", "quality", (key,)))
         else:
             out.append(Check(f"W8.{key}", "pass", f"{cat.cells[key].label} {cell.value} 万元，数量级合理", "info", "quality"))
     return out
@@ -112,7 +114,7 @@ def validate(tables: Tables) -> list[Check]:
     checks = [_check(code, tables.cells, left, right, text) for code, left, right, text in plan]
     for key, cell in tables.cells.items():
         if cell.value is not None and cell.value < 0 and not cat.cells[key].signed:
-            checks.append(Check(f"E5.{key}", "fail", f"{cat.cells[key].label} 为负数 {cell.value}", "error"))
+            checks.append(Check(f"E5.{key}", "fail", f"{cat.cells[key].label} 为负数 {cell.value}", "error", cells=(key,)))
     checks += _amount_units(tables)
     for table in ("t2", "t3", "t4"):
         present = tables.template.get(table) is not None

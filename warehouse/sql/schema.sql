@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS ingest_errors (
     sha256 VARCHAR PRIMARY KEY, file_name VARCHAR, parser_version VARCHAR, error_code VARCHAR, reason VARCHAR,
     failed_at TIMESTAMP);
 ALTER TABLE ingest_errors ADD COLUMN IF NOT EXISTS detail VARCHAR;
+ALTER TABLE checks ADD COLUMN IF NOT EXISTS cells VARCHAR;  -- comma-separated cell keys the check compared
 -- The latest scan of the inbox: every entry ends in exactly one of these two tables (path as bytes: names need not
 -- be UTF-8; `path` is decoded for display). A received file's outcome is its document's report or ingest error.
 CREATE TABLE IF NOT EXISTS received_files (
