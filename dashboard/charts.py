@@ -6,6 +6,15 @@ import polars as pl
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 PALETTE = ["#1f5fa8", "#d9822b", "#3a9d5d", "#c23b3b", "#7a5ba6", "#8c6d31", "#4c9fb8", "#b3b3b3"]
+# Series colours: 12 distinguishable hues (Tableau 20, dark and light pairs), at most MAX_SERIES lines per chart.
+SERIES_PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                  "#bcbd22", "#17becf", "#aec7e8", "#ffbb78"]
+MAX_SERIES = len(SERIES_PALETTE)
+
+
+def stable_colors(names: list[str]) -> alt.Scale:
+    """One colour per unit for the whole page, whatever the filters: the domain is every unit on offer."""
+    return alt.Scale(domain=names, range=[SERIES_PALETTE[i % MAX_SERIES] for i in range(len(names))])
 
 
 @alt.theme.register("nianbao", enable=True)
@@ -54,14 +63,16 @@ def banded(bands: pl.DataFrame, label: str) -> alt.Chart:
     return (bars + labels).properties(height=alt.Step(34))
 
 
-def grouped_bars(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f") -> alt.Chart:
-    """Bars per unit and year; a 待核 value is drawn hollow."""
+def grouped_bars(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f", colors: alt.Scale | None = None) -> alt.Chart:
+    """Bars per unit and year; a 待核 value is drawn hollow. (`colors` is for line charts; bars are coloured by year.)"""
     if "certainty" not in df.columns:
         df = df.with_columns(pl.lit("可靠").alias("certainty"))
+    if "series" not in df.columns:
+        df = df.with_columns(pl.col("jurisdiction_name").alias("series"))
     return alt.Chart(df).mark_bar(strokeWidth=1.5).encode(
         stroke=alt.Color("year:N", title="年度"),
         fillOpacity=alt.condition(alt.datum.certainty == UNCERTAIN, alt.value(0.0), alt.value(1.0)),
-        x=alt.X("jurisdiction_name:N", title=None, axis=alt.Axis(labelAngle=-40, labelLimit=200, labelOverlap=False)),
+        x=alt.X("series:N", title=None, axis=alt.Axis(labelAngle=-40, labelLimit=200, labelOverlap=False)),
         xOffset="year:N",
         y=alt.Y(f"{metric}:Q", title=label, axis=alt.Axis(format=fmt)),
         color=alt.Color("year:N", title="年度"),
@@ -70,16 +81,25 @@ def grouped_bars(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f") -
     ).properties(height=300)
 
 
-def trend(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f", series: str = "地区") -> alt.Chart:
-    """One line per value of `jurisdiction_name` (a unit, or a kind such as 行政复议 — `series` names it).
-    `fmt`: d3 format of the values (common.value_format gives a metric's)."""
-    return alt.Chart(df).mark_line(point=True).encode(
+def trend(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f", series: str = "地区",
+          colors: alt.Scale | None = None) -> alt.Chart:
+    """One line per value of `series` (else `jurisdiction_name`): a unit, or a kind such as 行政复议 — `series`
+    names the legend. A 待核 value is a hollow point. `fmt`: d3 format of the values."""
+    if "series" not in df.columns:
+        df = df.with_columns(pl.col("jurisdiction_name").alias("series"))
+    if "certainty" not in df.columns:
+        df = df.with_columns(pl.lit("可靠").alias("certainty"))
+    color = alt.Color("series:N", title=series, scale=colors or alt.Undefined,
+                      legend=alt.Legend(columns=2 if df["series"].n_unique() > 6 else 1, labelLimit=220))
+    base = alt.Chart(df).encode(
         x=alt.X("year:O", title="年度", axis=alt.Axis(labelAngle=0)),
         y=alt.Y(f"{metric}:Q", title=label, axis=alt.Axis(format=fmt)),
-        color=alt.Color("jurisdiction_name:N", title=series),
-        tooltip=[alt.Tooltip("jurisdiction_name:N", title=series), alt.Tooltip("year:O", title="年度"),
-                 alt.Tooltip(f"{metric}:Q", title=label, format=fmt)],
-    ).properties(height=300)
+        color=color,
+        tooltip=[alt.Tooltip("series:N", title=series), alt.Tooltip("year:O", title="年度"),
+                 alt.Tooltip(f"{metric}:Q", title=label, format=fmt), CERTAINTY_TOOLTIP])
+    points = base.mark_point(filled=True, size=50).encode(
+        fill=alt.condition(alt.datum.certainty == UNCERTAIN, alt.value("white"), color))
+    return (base.mark_line() + points).properties(height=320)
 
 
 def stacked_share(df: pl.DataFrame, category: str, value: str, group: str, title: str, order: list[str]) -> alt.Chart:
@@ -104,16 +124,22 @@ def donut(df: pl.DataFrame, category: str, value: str, order: list[str]) -> alt.
     ).properties(height=260)
 
 
-COVERAGE_STATES = {"reported": "按时发布", "late": "逾期发布", "missing": "未见报告"}
+COVERAGE_STATES = {"reported": "按时发布", "late": "逾期发布", "unknown_date": "发布日期未知", "missing": "未见报告"}
+
+
+def chinese_date(column: str) -> pl.Expr:
+    """2024年3月10日, or 未知."""
+    return pl.col(column).dt.strftime("%Y年%-m月%-d日").fill_null("未知")
 
 
 def coverage_matrix(df: pl.DataFrame) -> alt.Chart:
-    df = df.with_columns(pl.col("state").replace_strict(COVERAGE_STATES).alias("状态"))
-    colors = alt.Scale(domain=list(COVERAGE_STATES.values()), range=["#3a9d5d", "#d9822b", "#c23b3b"])
+    df = df.with_columns(pl.col("state").replace_strict(COVERAGE_STATES).alias("状态"),
+                         chinese_date("published_at").alias("发布日期"), chinese_date("deadline").alias("法定期限"))
+    colors = alt.Scale(domain=list(COVERAGE_STATES.values()), range=["#3a9d5d", "#d9822b", "#9e9e9e", "#c23b3b"])
     return alt.Chart(df).mark_rect(stroke="white", strokeWidth=1).encode(
         x=alt.X("year:O", title="年度", axis=alt.Axis(labelAngle=0, orient="top")),
         y=alt.Y("jurisdiction_name:N", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=220)),
         color=alt.Color("状态:N", scale=colors, title="状态"),
         tooltip=[alt.Tooltip("jurisdiction_name:N", title="地区"), alt.Tooltip("year:O", title="年度"),
-                 alt.Tooltip("状态:N"), alt.Tooltip("published_at:T", title="发布日期"), alt.Tooltip("deadline:T", title="法定期限")],
+                 alt.Tooltip("状态:N"), alt.Tooltip("发布日期:N"), alt.Tooltip("法定期限:N")],
     ).properties(height=alt.Step(16))

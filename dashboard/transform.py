@@ -102,3 +102,27 @@ def without_uncertain(df: pl.DataFrame, metrics: list[str]) -> pl.DataFrame:
 def kpi_inputs(key: str) -> list[str]:
     numerator, denominator = KPI_SPECS[key]
     return numerator + ([denominator] if denominator else [])
+
+
+def series_names(df: pl.DataFrame, with_league: bool = False) -> pl.DataFrame:
+    """`series`: one name per unit whatever its documents (real or 示例数据), with its 盟/市 when units of several
+    leagues are compared (two 旗 may share a name's start, and a leader asks 'which league?')."""
+    name = pl.col("jurisdiction_name")
+    if with_league and "parent_name" in df.columns:
+        name = name + "（" + pl.col("parent_name").fill_null("") + "）"
+    return df.with_columns(name.alias("series"))
+
+
+def units_reaching(df: pl.DataFrame, metric: str, minimum: float) -> pl.DataFrame:
+    """Every year of the units that reach `minimum` in at least one year (a line keeps its years)."""
+    reaching = df.filter(pl.col(metric) >= minimum)["jurisdiction_code"].unique()
+    return df.filter(pl.col("jurisdiction_code").is_in(reaching))
+
+
+def top_units(df: pl.DataFrame, metric: str, limit: int) -> pl.DataFrame:
+    """The `limit` units with the highest value in the latest year shown (all their years)."""
+    if df["jurisdiction_code"].n_unique() <= limit:
+        return df
+    latest = df.filter(pl.col("year") == df["year"].max()).sort(metric, descending=True, nulls_last=True)
+    keep = latest["jurisdiction_code"].unique(maintain_order=True).head(limit)
+    return df.filter(pl.col("jurisdiction_code").is_in(keep))

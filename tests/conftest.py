@@ -1,5 +1,6 @@
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("NIANBAO_SHARED", ROOT.parent / "shared"))
 SEED = ROOT / "seeds" / "inbox" / "etkqq-2022.txt"
+
+
+@pytest.fixture(autouse=True)
+def _restore_main_module():
+    """Streamlit's AppTest makes the page script `__main__`; a later process pool (spawn) would then re-run that
+    page in every worker, which dies. Each test gets back the interpreter's own `__main__`."""
+    main = sys.modules.get("__main__")
+    yield
+    sys.modules["__main__"] = main
 
 
 def shared_or_skip() -> Path:

@@ -83,13 +83,17 @@ def test_shares_read_as_percentages(published):
     """Rates and shares are drawn as percentages, counts as whole numbers, on every page that plots them."""
     import json
 
+    def encoding(spec: str) -> dict:  # a layered chart (line + points, bars + labels) keeps it in its first layer
+        chart = json.loads(spec)
+        return chart["encoding"] if "encoding" in chart else chart["layer"][0]["encoding"]
+
     review = app(ROOT / "dashboard" / "views" / "review.py").run()
-    counts, rates = (json.loads(spec) for spec in _chart_specs(review))
-    assert rates["encoding"]["y"]["axis"]["format"] == ".1%" and counts["encoding"]["y"]["axis"]["format"] == ",.0f"
-    assert rates["encoding"]["color"]["title"] == "类别"
+    counts, rates = (encoding(spec) for spec in _chart_specs(review))
+    assert rates["y"]["axis"]["format"] == ".1%" and counts["y"]["axis"]["format"] == ",.0f"
+    assert rates["color"]["title"] == "类别"
     compare = app(ROOT / "dashboard" / "views" / "compare.py").run()
     compare.selectbox(key="compare_metric").set_value("duplicate_share").run()
-    assert all(json.loads(spec)["encoding"]["y"]["axis"]["format"] == ".1%" for spec in _chart_specs(compare))
+    assert all(encoding(spec)["y"]["axis"]["format"] == ".1%" for spec in _chart_specs(compare))
 
 
 def test_quality_tables_follow_the_league_filter(published):
@@ -155,3 +159,74 @@ def test_empty_warehouse_explains_how_to_run(tmp_path, monkeypatch):
     at = app(ROOT / "dashboard" / "views" / "overview.py").run()
     assert not at.exception
     assert any("nianbao run" in i.value for i in at.info)
+
+
+# ---------------------------------------------------------------- defects found by trying the dashboard as a user
+def test_detail_opens_any_linked_report_however_old(published):
+    """报告详情 lists 500 reports; a link to any other one still opens that one, not the first of the list."""
+    con = queries.open_published(published)
+    listed = set(queries.report_list(con, "")["sha256"])
+    everything = queries.frame(con, "SELECT sha256 FROM reports")["sha256"].to_list()
+    con.close()
+    beyond = next(sha for sha in everything if sha not in listed)
+    detail = app(ROOT / "dashboard" / "views" / "detail.py")
+    detail.query_params["report"] = beyond
+    detail.run()
+    assert not detail.exception and not detail.error
+    assert detail.selectbox(key="detail_report").value == beyond
+
+
+@pytest.mark.parametrize("link", ["0" * 64, "<script>alert(1)</script>", "' OR 1=1 --"])
+def test_detail_says_when_a_linked_report_does_not_exist(published, link):
+    detail = app(ROOT / "dashboard" / "views" / "detail.py")
+    detail.query_params["report"] = link
+    detail.run()
+    assert not detail.exception
+    assert any("未找到该报告" in e.value for e in detail.error)
+
+
+def _datasets(chart) -> list[dict]:
+    import pyarrow as pa
+
+    return [row for dataset in chart.proto.datasets
+            for row in pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()]
+
+
+def test_compare_one_series_per_unit_and_stable_colours(published):
+    import json
+
+    at = app(ROOT / "dashboard" / "views" / "compare.py").run()
+    at.selectbox(key="compare_league").set_value("150600").run()  # 鄂尔多斯: holds the real seed report too
+    at.multiselect(key="compare_years").set_value([2021, 2022, 2023]).run()
+    trend = at.get("vega_lite_chart")[1]
+    series = {row["series"] for row in _datasets(trend)}
+    assert "鄂托克前旗" in series and not any("示例数据" in s for s in series)  # real and synthetic: one line
+    domain = json.loads(trend.proto.spec)["layer"][0]["encoding"]["color"]["scale"]["domain"]
+    at.radio(key="compare_mode").set_value("手动选择").run()
+    at.multiselect(key="compare_units").set_value(["150623", "150627"]).run()
+    narrowed = json.loads(at.get("vega_lite_chart")[1].proto.spec)["layer"][0]["encoding"]["color"]["scale"]
+    assert narrowed["domain"] == domain  # the same unit keeps its colour when the filter changes
+    assert len(set(narrowed["range"][:9])) == 9  # nine units, nine colours
+
+
+def test_compare_minimum_filters_units_and_reads_percent(published):
+    at = app(ROOT / "dashboard" / "views" / "compare.py").run()
+    at.selectbox(key="compare_metric").set_value("duplicate_share").run()
+    at.number_input(key="compare_min").set_value(10.0).run()  # 10 means 10%
+    assert not at.exception and not at.info
+    rows = _datasets(at.get("vega_lite_chart")[1])
+    by_unit: dict[str, list] = {}
+    for row in rows:
+        by_unit.setdefault(row["series"], []).append(row["duplicate_share"])
+    assert by_unit and all(max(v for v in values if v is not None) >= 0.1 for values in by_unit.values())
+    assert any(min(v for v in values if v is not None) < 0.1 for values in by_unit.values())  # years below stay
+
+
+def test_coverage_says_when_the_publication_date_is_unknown(published):
+    con = queries.open_published(published)
+    states = set(queries.frame(con, "SELECT state FROM coverage WHERE published_at IS NULL AND sha256 IS NOT NULL")["state"])
+    con.close()
+    assert states == {"unknown_date"}
+    from dashboard import charts
+
+    assert charts.COVERAGE_STATES["unknown_date"] == "发布日期未知"

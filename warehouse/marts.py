@@ -117,7 +117,7 @@ def build_marts(con: duckdb.DuckDBPyConnection) -> None:
                        WHERE level = 'county' AND province_code IN (SELECT DISTINCT province_code FROM reports
                                                                     WHERE jurisdiction_status = 'resolved'))
         SELECT u.code AS jurisdiction_code, u.name AS jurisdiction_name, u.parent_code, u.parent_name, u.province_code, y.year,
-               CASE WHEN m.sha256 IS NULL THEN 'missing'
+               CASE WHEN m.sha256 IS NULL THEN 'missing' WHEN m.published_at IS NULL THEN 'unknown_date'
                     WHEN m.published_at > r.deadline THEN 'late' ELSE 'reported' END AS state,
                m.sha256, m.published_at, r.deadline
         FROM units u CROSS JOIN years y

@@ -29,21 +29,29 @@ st.caption(common.help_text(metric))
 all_years = sorted(pool["year"].unique().to_list())
 chosen_years = st.multiselect("年度", all_years, default=all_years[-3:], key="compare_years")
 share = common.is_share(metric)
-minimum = st.number_input(f"仅显示 {common.label(metric)} ≥", value=0.0, step=0.01 if share else 1.0,
-                          format="%.2f" if share else "%.0f", key="compare_min",
-                          help="例如 重复申请占比 ≥ 0.1 表示 10% 以上")
+minimum = st.number_input(f"仅显示某一年 {common.label(metric)} ≥" + ("（%）" if share else ""), value=0.0,
+                          step=1.0, format="%.1f" if share else "%.0f", key="compare_min",
+                          help="按地区筛选：所选年度中任一年达到该值的地区，显示其全部年度。"
+                               + ("占比按百分数输入，例如 10 表示 10%。" if share else ""))
 data = pool.filter(pl.col("jurisdiction_code").is_in(codes) & pl.col("year").is_in(chosen_years))
 if minimum:
-    data = data.filter(pl.col(metric) >= minimum)
-data = transform.with_certainty(common.mark_synthetic(data), metric)
+    data = transform.units_reaching(data, metric, minimum / 100 if share else minimum)
+across_leagues = parent is None
+data = transform.with_certainty(transform.series_names(data, with_league=across_leagues), metric)
 common.synthetic_notice(data)
 if (data["certainty"] == transform.UNCERTAIN_MARK).any():
     st.caption("空心柱为“待核”数值：原文表格受损，数值无法唯一确定，比较时请核对原文（查看报告）。")
 common.stop_if_empty(data, "没有满足条件的地区。")
 fmt = common.value_format(metric)
-st.altair_chart(charts.grouped_bars(data, metric, common.label(metric), fmt), width="stretch")
-st.altair_chart(charts.trend(data, metric, common.label(metric), fmt), width="stretch")
-table = data.select("jurisdiction_code", "jurisdiction_name", "year", "t3_version", metric, "certainty", "sha256").sort("jurisdiction_code", "year")
+colors = charts.stable_colors(transform.series_names(pool, with_league=across_leagues)["series"].unique().sort().to_list())
+drawn = transform.top_units(data, metric, charts.MAX_SERIES)
+if drawn["jurisdiction_code"].n_unique() < data["jurisdiction_code"].n_unique():
+    st.caption(f"共 {data['jurisdiction_code'].n_unique()} 个地区；图中只画出最新年度{common.label(metric)}最高的 "
+               f"{charts.MAX_SERIES} 个，下表列出全部。")
+st.altair_chart(charts.grouped_bars(drawn, metric, common.label(metric), fmt, colors), width="stretch")
+st.altair_chart(charts.trend(drawn, metric, common.label(metric), fmt, colors=colors), width="stretch")
+table = common.mark_synthetic(data).select("jurisdiction_code", "jurisdiction_name", "parent_name", "year", "t3_version",
+                                           metric, "certainty", "synthetic", "sha256").sort("jurisdiction_code", "year")
 common.show_table(table)
 
 

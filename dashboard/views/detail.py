@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import polars as pl
@@ -9,14 +10,25 @@ from warehouse.catalogue import load_catalogue
 
 st.title("报告详情")
 con = common.connection()
+
+
+def describe(r: dict) -> str:
+    return f"{r['issuer'] or '?'} · {r['year']}年 · {r['format']}" + ("（示例数据）" if r["synthetic"] else "")
+
+
+linked = st.query_params.get("report")  # opened from a table's 查看报告 link on another page
+linked_report = queries.report(con, linked) if linked and re.fullmatch(r"[0-9a-f]{64}", linked) else None
+if linked is not None and linked_report is None:
+    st.error("未找到该报告：链接中的报告编号不存在或已失效。请在下面查找报告。")
 search = st.text_input("查找报告（发布机关或地区）", key="detail_search")
 reports = queries.report_list(con, search)
-common.stop_if_empty(reports, "没有匹配的报告。")
-options = dict(zip(reports["sha256"], [f"{r['issuer'] or '?'} · {r['year']}年 · {r['format']}" + ("（示例数据）" if r["synthetic"] else "")
-                                      for r in reports.to_dicts()]))
-linked = st.query_params.get("report")  # opened from a table's 查看报告 link on another page
-sha = st.selectbox("报告", list(options), format_func=options.get, key="detail_report",
-                   index=list(options).index(linked) if linked in options else 0)
+options = {r["sha256"]: describe(r) for r in reports.to_dicts()}
+if linked_report is not None and not search:  # the linked report first, however old (the list shows 500)
+    options = {linked: describe(linked_report)} | options
+if not options:
+    st.info("没有匹配的报告。")
+    st.stop()
+sha = st.selectbox("报告", list(options), format_func=options.get, key="detail_report")
 report = queries.report(con, sha)
 cat = load_catalogue()
 st.text(f"{report['title'] or report['issuer']}")
