@@ -102,16 +102,28 @@ def trend(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f", series: 
     return (base.mark_line() + points).properties(height=320)
 
 
+# Outcomes of a request, in the template's order: disclosed in greens, refused in red, the rest neutral.
+OUTCOME_COLORS = ["#2e8b57", "#8fd19e", "#c23b3b", "#e08a2e", "#9e9e9e", "#7a5ba6"]
+
+
 def stacked_share(df: pl.DataFrame, category: str, value: str, group: str, title: str, order: list[str]) -> alt.Chart:
-    """Composition per unit; segments in the template's order (`order`)."""
+    """Composition per unit; segments in the template's order (`order`); each bar says how many requests it holds."""
     df = df.with_columns(pl.col(category).replace_strict({c: i for i, c in enumerate(order)}, default=99).alias("_order"))
-    return alt.Chart(df).mark_bar().encode(
+    totals = df.group_by(group).agg(pl.col(value).sum().alias("_total")).with_columns(
+        ("共 " + pl.col("_total").cast(pl.Int64).cast(pl.Utf8) + " 件").alias("_label"), pl.lit(1.0).alias("_end"))
+    bars = alt.Chart(df).mark_bar().encode(
         y=alt.Y(f"{group}:N", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=220)),
         x=alt.X(f"{value}:Q", stack="normalize", title=title, axis=alt.Axis(format="%")),
-        color=alt.Color(f"{category}:N", title="办理结果", sort=order),
+        color=alt.Color(f"{category}:N", title="办理结果", sort=order,
+                        scale=alt.Scale(domain=order, range=OUTCOME_COLORS[:len(order)]),
+                        legend=alt.Legend(orient="bottom", columns=3, labelLimit=200)),
         order=alt.Order("_order:Q"),
-        tooltip=[f"{group}:N", f"{category}:N", alt.Tooltip(f"{value}:Q", title="件数")],
-    ).properties(height=alt.Step(18))
+        tooltip=[alt.Tooltip(f"{group}:N", title="地区"), alt.Tooltip(f"{category}:N", title="办理结果"),
+                 alt.Tooltip(f"{value}:Q", title="件数")],
+    )
+    counts = alt.Chart(totals).mark_text(align="left", dx=4, color="#333", fontSize=11).encode(
+        y=alt.Y(f"{group}:N"), x=alt.X("_end:Q"), text="_label:N")
+    return (bars + counts).properties(height=alt.Step(20))
 
 
 def donut(df: pl.DataFrame, category: str, value: str, order: list[str]) -> alt.Chart:

@@ -44,12 +44,92 @@ def value_format(key: str) -> str:
     return {"share": ".1%", "万元": ",.2f"}.get(_unit(key), ",.0f")
 
 
+EXPORT_EXTRA = {"synthetic": "示例数据", "certainty": "数据状态", "uncertain_metrics": "待核指标",
+                "source_anomaly_metrics": "原表不平衡指标", "report_level": "报告层级", "sha256": "报告编号",
+                "province_name": "省份", "province_code": "省份代码", "parent_code": "盟/市代码",
+                "jurisdiction_level": "区划层级", "documents_for_year": "当年文件数", "template_changed": "模板变更",
+                "published_at": "发布日期", "t4_version": "表四模板", "status": "解析状态"}
+
+
+def column_notes(columns: list[str]) -> "pl.DataFrame":
+    """The 数据说明 sheet: each exported column's Chinese name, meaning, unit, numerator and denominator."""
+    import polars as pl
+
+    cat = load_catalogue()
+    metrics = {m["key"]: m for m in cat.metrics}
+    units = {"share": "比例（0–1）"}
+    rows = []
+    for column in columns:
+        metric = metrics.get(column.removesuffix("_change").split("_rank_")[0])
+        rows.append({
+            "列": chinese_column(column),
+            "含义": (metric["glossary"] if metric else "")
+                    + ("（与上年相比的变化）" if column.endswith("_change") else "")
+                    + ("（在本盟/市内的名次）" if column.endswith("_rank_parent") else "")
+                    + ("（在全区的名次）" if column.endswith("_rank_province") else ""),
+            "单位": units.get(metric.get("unit"), metric.get("unit", "")) if metric else "",
+            "分子": label(metric["numerator"]) if metric and "numerator" in metric else
+                    (metric.get("numerator_expr", "") if metric else ""),
+            "分母": label(metric["denominator"]) if metric and "denominator" in metric else "",
+        })
+    return pl.DataFrame(rows)
+
+
+def chinese_column(column: str) -> str:
+    cat = load_catalogue()
+    keys = {m["key"] for m in cat.metrics}
+    base = column.removesuffix("_change").split("_rank_")[0]
+    if column in COLUMN_LABELS:
+        return COLUMN_LABELS[column]
+    if column in EXPORT_EXTRA:
+        return EXPORT_EXTRA[column]
+    if base in keys:
+        suffix = "（同比变化）" if column.endswith("_change") else "（盟/市内排名）" if column.endswith("_rank_parent") \
+            else "（全区排名）" if column.endswith("_rank_province") else ""
+        return cat.label(base) + suffix
+    return column
+
+
+def export_frame(df):
+    """Chinese headers, lists and booleans as words, dates as 2024年3月10日: what an office opens in Excel."""
+    import polars as pl
+
+    out = df
+    for column, dtype in df.schema.items():
+        if dtype == pl.Boolean:
+            out = out.with_columns(pl.when(pl.col(column)).then(pl.lit("是")).otherwise(pl.lit("否")).alias(column))
+        elif isinstance(dtype, pl.List):
+            names = pl.col(column).list.eval(pl.element().replace_strict(
+                {m["key"]: m["label"] for m in load_catalogue().metrics}, default=pl.element()))
+            out = out.with_columns(names.list.join("、").alias(column))
+        elif dtype == pl.Date:
+            out = out.with_columns(pl.col(column).dt.strftime("%Y年%-m月%-d日").alias(column))
+    return out.rename({c: chinese_column(c) for c in df.columns})
+
+
+def csv_bytes(df) -> bytes:
+    return export_frame(df).write_csv().encode("utf-8-sig")
+
+
+def excel_bytes(df) -> bytes:
+    """Two sheets: 数据 with Chinese headers, 数据说明 with each column's meaning, unit, numerator and denominator."""
+    import io
+
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    with xlsxwriter.Workbook(buffer) as workbook:
+        export_frame(df).write_excel(workbook=workbook, worksheet="数据")
+        column_notes(df.columns).write_excel(workbook=workbook, worksheet="数据说明", column_widths={"含义": 400})
+    return buffer.getvalue()
+
+
 @st.cache_data(show_spinner=False, max_entries=4)
 def bulk_export_csv(path: str, mtime: float) -> bytes:
     """All jurisdictions × all years, built once per published copy (not on every rerun)."""
     con = queries.open_published(path)
     try:
-        return queries.all_metrics(con).write_csv().encode("utf-8-sig")
+        return csv_bytes(queries.all_metrics(con))
     finally:
         con.close()
 
@@ -59,21 +139,45 @@ def bulk_export() -> bytes:
     return bulk_export_csv(str(path), path.stat().st_mtime)
 
 
+def _remembered(name: str, options: list, fallback):
+    """The choice kept in the page address (?league=150600), else the one made on another page, else `fallback`:
+    a 盟/市 chosen once follows the user across pages, survives Back and can be bookmarked or sent."""
+    for value in (st.query_params.get(name), st.session_state.get(f"region_{name}")):
+        if value is not None and str(value) in [str(o) for o in options]:
+            return next(o for o in options if str(o) == str(value))
+    return fallback
+
+
+def _remember(name: str, value) -> None:
+    st.session_state[f"region_{name}"] = value
+    if value in (None, ""):
+        st.query_params.pop(name, None)
+    else:
+        st.query_params[name] = str(value)
+
+
 def region_filters(con, key_prefix: str, with_year: bool = True, default_league: bool = False):
-    """Province → 盟/市 → year pickers; returns (province_code, parent_code or None, year).
-    `default_league` starts on the first 盟/市 instead of the whole province (pages that draw one mark per unit)."""
+    """Province → 盟/市 → year pickers; returns (province_code, parent_code or None, year). The choices live in
+    the address and carry across pages. `default_league` starts on the first 盟/市 instead of the whole province."""
     provinces = queries.provinces(con)
     names = dict(zip(provinces["province_code"], provinces["province_name"]))
     cols = st.columns(3)
-    province = cols[0].selectbox("省份", list(names), format_func=names.get, key=f"{key_prefix}_province")
+    codes = list(names)
+    province = cols[0].selectbox("省份", codes, format_func=names.get, key=f"{key_prefix}_province",
+                                 index=codes.index(_remembered("province", codes, codes[0])))
     leagues = queries.leagues(con, province)
     league_names = {"": "全部盟/市", **dict(zip(leagues["parent_code"], leagues["parent_name"]))}
-    parent = cols[1].selectbox("盟/市", list(league_names), format_func=league_names.get, key=f"{key_prefix}_league",
-                               index=1 if default_league and len(league_names) > 1 else 0)
+    league_codes = list(league_names)
+    fallback = league_codes[1] if default_league and len(league_codes) > 1 else ""
+    parent = cols[1].selectbox("盟/市", league_codes, format_func=league_names.get, key=f"{key_prefix}_league",
+                               index=league_codes.index(_remembered("league", league_codes, fallback)))
+    _remember("province", province)
+    _remember("league", parent)
     year = None
     if with_year:
-        years = queries.years(con)
-        year = cols[2].selectbox("年度", years[::-1], key=f"{key_prefix}_year")
+        years = queries.years(con)[::-1]
+        year = cols[2].selectbox("年度", years, key=f"{key_prefix}_year", index=years.index(_remembered("year", years, years[0])))
+        _remember("year", year)
     return province, parent or None, year
 
 
@@ -99,7 +203,7 @@ def name_checks(df):
 COLUMN_LABELS = {
     "jurisdiction_code": "区划代码", "jurisdiction_name": "地区", "parent_name": "盟/市", "year": "年度",
     "issuer": "发布机关", "file_name": "文件", "check": "检查项", "code": "代码", "kind": "类别", "severity": "级别", "detail": "说明",
-    "status": "结果", "score": "评分", "certainty": "数据状态", "path": "路径", "reason_code": "原因代码", "reasons": "扣分原因", "synthetic": "示例数据", "t2_version": "表二模板",
+    "status": "结果", "score": "评分", "certainty": "数据状态", "caution": "说明", "path": "路径", "reason_code": "原因代码", "reasons": "扣分原因", "synthetic": "示例数据", "t2_version": "表二模板",
     "t3_version": "表三模板", "error_code": "错误类型", "reason": "原因", "failed_at": "时间", "label": "单元格",
     "value": "数值", "source": "出处", "raw": "原文", "note": "备注", "format": "格式", "sha256": "报告",
 }

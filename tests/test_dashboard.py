@@ -88,7 +88,7 @@ def test_shares_read_as_percentages(published):
         return chart["encoding"] if "encoding" in chart else chart["layer"][0]["encoding"]
 
     review = app(ROOT / "dashboard" / "views" / "review.py").run()
-    counts, rates = (encoding(spec) for spec in _chart_specs(review))
+    counts, rates = (encoding(spec) for spec in _chart_specs(review)[:2])
     assert rates["y"]["axis"]["format"] == ".1%" and counts["y"]["axis"]["format"] == ",.0f"
     assert rates["color"]["title"] == "类别"
     compare = app(ROOT / "dashboard" / "views" / "compare.py").run()
@@ -230,3 +230,67 @@ def test_coverage_says_when_the_publication_date_is_unknown(published):
     from dashboard import charts
 
     assert charts.COVERAGE_STATES["unknown_date"] == "发布日期未知"
+
+
+def test_exports_speak_chinese_and_explain_their_columns(published):
+    import io
+    import zipfile
+
+    import polars as pl
+
+    from dashboard import common
+
+    con = queries.open_published(published)
+    frame = queries.metrics(con).head(20).select("jurisdiction_name", "parent_name", "year", "duplicate_share",
+                                                 "duplicate_share_change", "published_at", "synthetic",
+                                                 "uncertain_metrics", "sha256")
+    con.close()
+    csv = common.csv_bytes(frame).decode("utf-8-sig")
+    header = csv.splitlines()[0].split(",")
+    assert header == ["地区", "盟/市", "年度", "重复申请占比", "重复申请占比（同比变化）", "发布日期", "示例数据", "待核指标", "报告"]
+    assert "None" not in csv and "true" not in csv.lower() and "年" in csv.splitlines()[1]
+    with zipfile.ZipFile(io.BytesIO(common.excel_bytes(frame))) as xlsx:  # read the workbook's own XML
+        workbook = xlsx.read("xl/workbook.xml").decode()
+        strings = xlsx.read("xl/sharedStrings.xml").decode()
+    assert workbook.index('name="数据"') < workbook.index('name="数据说明"')
+    assert all(word in strings for word in ("重复申请 ÷ 本年新收申请数", "新收申请", "比例（0–1）"))
+    notes = common.column_notes(frame.columns)
+    share = notes.filter(pl.col("列") == "重复申请占比").to_dicts()[0]
+    assert share["分子"] == "重复申请" and share["分母"] == "新收申请"
+
+
+def test_league_is_kept_in_the_address(published):
+    at = app(ROOT / "dashboard" / "views" / "requests.py")
+    at.query_params["league"] = "152200"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="requests_league").value == "152200"
+    at.selectbox(key="requests_league").set_value("150600").run()
+    assert at.query_params["league"] == ["150600"] or at.query_params["league"] == "150600"
+
+
+def test_review_warns_on_small_numbers_and_ranks_units(published):
+    con = queries.open_published(published)
+    yearly = queries.frame(con, """SELECT year, sum(review_total) AS cases FROM metrics_jurisdiction_year
+                                   WHERE parent_code = '152900' AND report_level = 'government' GROUP BY year""")
+    con.close()
+    at = app(ROOT / "dashboard" / "views" / "review.py")
+    at.query_params["league"] = "152900"  # 阿拉善盟: three units, few cases
+    at.run()
+    assert not at.exception
+    assert any("少于 10 件" in w.value for w in at.warning) == bool((yearly["cases"] < 10).any())
+    assert len(at.get("vega_lite_chart")) == 3  # counts, rates, the ranking by unit
+    table = at.dataframe[0].value
+    assert {"行政复议", "说明"} <= set(table.columns)
+    assert all(note == "少于10件，仅供参考" for note in table[table["行政复议"] < 10]["说明"])
+
+
+def test_refusals_are_not_green_and_bars_say_their_count(published):
+    import json
+
+    at = app(ROOT / "dashboard" / "views" / "requests.py").run()
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    scale = spec["layer"][0]["encoding"]["color"]["scale"]
+    colours = dict(zip(scale["domain"], scale["range"]))
+    assert colours["不予公开"] == "#c23b3b" and colours["予以公开"] != colours["不予公开"]
+    assert spec["layer"][1]["mark"]["type"] == "text"

@@ -1,5 +1,3 @@
-import io
-
 import polars as pl
 import streamlit as st
 
@@ -55,14 +53,10 @@ table = common.mark_synthetic(data).select("jurisdiction_code", "jurisdiction_na
 common.show_table(table)
 
 
-def excel_bytes(df: pl.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    df.write_excel(buffer)
-    return buffer.getvalue()
-
-
 c1, c2, c3 = st.columns(3)
 # Files are built only when a button is clicked (callables), so they never slow the page down.
-c1.download_button("下载 CSV", lambda: table.write_csv().encode("utf-8-sig"), "nianbao-compare.csv", "text/csv")
-c2.download_button("下载 Excel", lambda: excel_bytes(table), "nianbao-compare.xlsx")
+export = data.select("jurisdiction_code", "jurisdiction_name", "parent_name", "year", "t3_version", metric,
+                     *[c for c in (f"{metric}_change",) if c in data.columns], "certainty", "synthetic", "sha256")
+c1.download_button("下载 CSV", lambda: common.csv_bytes(export), "nianbao-compare.csv", "text/csv")
+c2.download_button("下载 Excel（含数据说明）", lambda: common.excel_bytes(export), "nianbao-compare.xlsx")
 c3.download_button("导出全部地区×全部年度", common.bulk_export, "nianbao-all.csv", "text/csv")

@@ -4,6 +4,8 @@ import streamlit as st
 from dashboard import charts, common
 from warehouse import queries
 
+SMALL_NUMBER = 10  # below this many cases a correction rate says little
+
 st.title("复议诉讼")
 con = common.connection()
 province, parent, _ = common.region_filters(con, "review", with_year=False)
@@ -25,5 +27,15 @@ rates = yearly.unpivot(index=["year"], on=["review_correction_rate", "litigation
 right.subheader("纠错率")
 right.altair_chart(charts.trend(rates, "rate", "纠错率", ".1%", series="类别"), width="stretch")
 st.caption(common.help_text("review_correction_rate"))
-common.show_table(common.mark_synthetic(data).select("jurisdiction_name", "year", "review_total", "review_corrected",
-                  "review_correction_rate", "litigation_total", "litigation_corrected", "sha256"))
+small = yearly.filter(pl.col("review_total") < SMALL_NUMBER)["year"].to_list()
+if small:
+    st.warning(f"{'、'.join(map(str, small))} 年行政复议少于 {SMALL_NUMBER} 件：纠错率受个别案件影响很大，仅供参考。")
+st.subheader("各地区复议诉讼（最新年度）")
+latest = data.filter(pl.col("year") == data["year"].max())
+ranked = common.mark_synthetic(latest).with_columns(
+    pl.when(pl.col("review_total") < SMALL_NUMBER).then(pl.lit(f"少于{SMALL_NUMBER}件，仅供参考"))
+    .otherwise(pl.lit("")).alias("caution"))
+st.altair_chart(charts.ranking(ranked.filter(pl.col("review_total") > 0), "review_total", "行政复议件数"), width="stretch")
+common.show_table(ranked.select("jurisdiction_name", "year", "review_total", "review_corrected", "review_correction_rate",
+                                "caution", "litigation_total", "litigation_corrected", "sha256")
+                  .sort("review_total", descending=True, nulls_last=True))
