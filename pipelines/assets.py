@@ -13,11 +13,12 @@ from warehouse.lock import RunLock
 from warehouse.paths import Paths
 from warehouse.marts import build_marts
 
-from . import inbox, ingest, progress
+from . import fetch, inbox, ingest, progress
 from .report import PARSER_VERSION
 from .report.quality import carry_checks, copy_checks
 from .report.resolver import divisions
 
+FETCHED_DOCUMENTS = AssetKey("fetched_documents")
 SOURCE_DOCUMENTS = AssetKey("source_documents")
 PARSED_REPORTS = AssetKey("parsed_reports")
 JURISDICTIONS = AssetKey("jurisdictions")
@@ -42,11 +43,14 @@ class NianbaoSettings(ConfigurableResource):
     warehouse_path: str
     published_path: str
     province: str = ""
+    sources_file: str = ""   # the source registry `fetched_documents` reads (empty: nothing to fetch)
+    fetched_inbox: str = ""  # where it writes what it downloads
 
     @classmethod
     def from_paths(cls, paths: Paths, province: str = "") -> "NianbaoSettings":
         return cls(inbox_dirs=[str(d) for d in paths.inbox_dirs], store_dir=str(paths.store),
-                   warehouse_path=str(paths.warehouse), published_path=str(paths.published), province=province)
+                   warehouse_path=str(paths.warehouse), published_path=str(paths.published), province=province,
+                   sources_file=str(paths.sources or ""), fetched_inbox=str(paths.fetched_inbox))
 
 
 class WarehouseLock(ConfigurableResource):
@@ -83,7 +87,24 @@ DOCUMENT_SCHEMA = {"sha256": pl.Utf8, "file_name": pl.Utf8, "stored_path": pl.Ut
                    "first_seen_at": pl.Datetime, "synthetic": pl.Boolean}
 
 
-@asset(group_name="ingest")
+@asset(group_name="fetch")
+def fetched_documents(context: AssetExecutionContext, settings: NianbaoSettings) -> MaterializeResult:
+    """Reports downloaded from the official 年报 columns of the source registry into the inbox, with their URL,
+    title, page date, Last-Modified and ETag in fetch_log.jsonl. A host that fails is reported; the rest proceed.
+    Runs on its own schedule: the main job never waits on the network."""
+    if not settings.sources_file:
+        context.log.info("no source registry: nothing to fetch")
+        return MaterializeResult(metadata={"sources": 0})
+    sources = fetch.load_sources(settings.sources_file)
+    result = fetch.fetch_all(sources, settings.fetched_inbox)
+    for error in result.errors:
+        context.log.warning(error)
+    return MaterializeResult(metadata={"sources": len(sources), "list_pages": result.pages,
+                                       "new_documents": result.new_documents, "unchanged": result.unchanged,
+                                       "revised": result.revised, "errors": len(result.errors)})
+
+
+@asset(group_name="ingest", deps=[FETCHED_DOCUMENTS])
 def source_documents(context: AssetExecutionContext, settings: NianbaoSettings, run_lock: WarehouseLock) -> MaterializeResult:
     """Every entry of the inbox folders ends in one place: a regular file is kept in the store by content hash (nothing
     received is lost or overwritten, whatever bytes its name is made of); anything else — pipe, device, symlink out
@@ -109,11 +130,12 @@ def source_documents(context: AssetExecutionContext, settings: NianbaoSettings, 
         new = con.execute("SELECT sha256 FROM frame ANTI JOIN documents USING (sha256)").pl()
         fresh = frame.join(new, on="sha256")  # noqa: F841 — used by name in SQL
         con.execute("BEGIN")
-        con.execute("INSERT INTO documents SELECT * FROM fresh")
+        con.execute("INSERT INTO documents BY NAME SELECT * FROM fresh")
         for table, rows in (("received_files", files), ("skipped_inputs", skipped_rows)):
             latest = pl.DataFrame(rows, schema=INPUT_SCHEMAS[table])  # noqa: F841
             con.execute(f"DELETE FROM {table}")
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM latest")
+        _record_sources(con, fetch.read_logs(settings.inbox_dirs))
         con.execute("COMMIT")
         total = con.execute("SELECT count(*) FROM documents").fetchone()[0]
     context.log.info(f"{len(files)} files received, {len(new)} new documents, {len(skipped)} inputs skipped, {total} kept")
@@ -127,7 +149,8 @@ def parsed_reports(context: AssetExecutionContext, settings: NianbaoSettings) ->
     with db.connect(settings.warehouse_path) as con:
         todo = con.execute("""
             SELECT d.sha256, d.file_name, d.stored_path, d.synthetic,
-                   d.sha256 IN (SELECT sha256 FROM reports UNION ALL SELECT sha256 FROM ingest_errors) AS seen_before
+                   d.sha256 IN (SELECT sha256 FROM reports UNION ALL SELECT sha256 FROM ingest_errors) AS seen_before,
+                   (SELECT min(page_published_at) FROM document_sources s WHERE s.sha256 = d.sha256) AS page_published_at
             FROM documents d
             WHERE d.sha256 NOT IN (SELECT sha256 FROM reports WHERE parser_version = ?)
               AND d.sha256 NOT IN (SELECT sha256 FROM ingest_errors WHERE parser_version = ?)
@@ -151,6 +174,22 @@ def parsed_reports(context: AssetExecutionContext, settings: NianbaoSettings) ->
 
 
 PARSE_BATCH = 400
+
+SOURCE_SCHEMA = {"url": pl.Utf8, "sha256": pl.Utf8, "source": pl.Utf8, "code": pl.Utf8, "title": pl.Utf8,
+                 "fetched_at": pl.Utf8, "last_modified": pl.Utf8, "etag": pl.Utf8, "published_at": pl.Utf8,
+                 "previous_sha256": pl.Utf8}
+
+
+def _record_sources(con, entries: list[dict]) -> None:
+    """Where each fetched document came from (every fetch-log entry), and documents.source_url from it."""
+    log = pl.DataFrame([{k: e.get(k) for k in SOURCE_SCHEMA} for e in entries], schema=SOURCE_SCHEMA)  # noqa: F841
+    con.execute("DELETE FROM document_sources")
+    con.execute("""INSERT INTO document_sources
+        SELECT url, sha256, source, code, title, CAST(fetched_at AS TIMESTAMP), last_modified, etag,
+               TRY_CAST(published_at AS DATE), previous_sha256 FROM log""")
+    con.execute("""UPDATE documents SET source_url = s.url FROM (
+        SELECT sha256, arg_max(url, fetched_at) AS url FROM document_sources GROUP BY sha256) s
+        WHERE documents.sha256 = s.sha256""")
 
 
 def _replace_documents(con, shas: list[str], out: dict[str, pl.DataFrame]) -> None:
@@ -197,6 +236,7 @@ def corpus_quality(context: AssetExecutionContext, settings: NianbaoSettings) ->
             progress.report("内容雷同 copy detection", step, 2)
             found += copy_checks([r for r in reports if r["synthetic"] == synthetic])
         progress.report("内容雷同 copy detection", 2, 2)
+        found += _revisions(con)
         frame = pl.DataFrame([{"sha256": sha, **{k: f[k] for k in ("code", "status", "severity", "detail")},
                                "kind": "corpus"} for sha, f in found],
                              schema={"sha256": pl.Utf8, "code": pl.Utf8, "status": pl.Utf8, "severity": pl.Utf8,
@@ -207,6 +247,36 @@ def corpus_quality(context: AssetExecutionContext, settings: NianbaoSettings) ->
         con.execute("COMMIT")
     context.log.info(f"{len(found)} corpus findings")
     return MaterializeResult(metadata={"findings": len(found)})
+
+
+def _revisions(con) -> list[tuple[str, dict]]:
+    """Reports changed after publication: a URL fetched again with other bytes. Both versions are kept; `revisions`
+    records which cells changed from what to what, and the newer report gets the finding 发布后被修改."""
+    from warehouse.catalogue import load_catalogue
+
+    label = load_catalogue().label
+    pairs = con.execute("""SELECT url, previous_sha256, sha256, fetched_at FROM document_sources
+                           WHERE previous_sha256 IS NOT NULL AND previous_sha256 <> sha256 ORDER BY fetched_at""").fetchall()
+    rows, found = [], []
+    for url, old, new, detected in pairs:
+        cells = {sha: dict(con.execute("SELECT key, value FROM cells WHERE sha256 = ?", [sha]).fetchall())
+                 for sha in (old, new)}
+        changed = [f"{label(k)}：{_number(cells[old].get(k))} → {_number(cells[new].get(k))}"
+                   for k in sorted(set(cells[old]) | set(cells[new])) if cells[old].get(k) != cells[new].get(k)]
+        text = "；".join(changed) if changed else "表格数字未变（正文或格式有改动）"
+        rows.append((url, old, new, detected, text))
+        found.append((new, {"code": "QC_REVISED", "status": "fail", "severity": "warn",
+                            "detail": f"{url} 在 {detected:%Y年%-m月%-d日} 发现内容与先前下载的版本不同：{text}"}))
+    con.execute("DELETE FROM revisions")
+    if rows:
+        con.executemany("INSERT INTO revisions VALUES (?, ?, ?, ?, ?)", rows)
+    return found
+
+
+def _number(value) -> str:
+    if value is None:
+        return "—"
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 @asset(group_name="marts", deps=[PARSED_REPORTS, JURISDICTIONS, CORPUS_QUALITY])
@@ -226,4 +296,5 @@ def published_warehouse(settings: NianbaoSettings) -> MaterializeResult:
     return MaterializeResult(metadata={"path": str(target), "bytes": target.stat().st_size})
 
 
+FETCH_ASSETS = [fetched_documents]
 ALL_ASSETS = [source_documents, parsed_reports, jurisdictions, corpus_quality, marts, published_warehouse]

@@ -87,6 +87,26 @@ def _cmd_run(args) -> int:
                         verbose=args.verbose, wait_seconds=args.wait)
 
 
+def _cmd_fetch(args) -> int:
+    from pipelines.fetch import fetch_all, load_sources
+    from warehouse.paths import Paths
+
+    paths = Paths.resolve()
+    registry = args.sources or paths.sources
+    if registry is None:
+        print("error: no source registry (give --sources FILE, or put one at var/sources.yaml)", file=sys.stderr)
+        return 2
+    sources = load_sources(registry)
+    inbox = args.inbox or paths.fetched_inbox
+    report = fetch_all(sources, inbox, delay=args.delay, timeout=args.timeout)
+    print(f"{len(sources)} sources, {report.pages} list pages read: {report.new_documents} new documents, "
+          f"{report.revised} changed since the last fetch, {report.unchanged} unchanged, {len(report.errors)} errors "
+          f"→ {inbox}")
+    for error in report.errors:
+        print(f"  ✗ {error}", file=sys.stderr)
+    return 0 if not report.errors or report.new_documents + report.unchanged + report.revised else 1
+
+
 def _cmd_demo(args) -> int:
     from pipelines.demo.generate import generate
 
@@ -126,6 +146,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("-v", "--verbose", action="store_true", help="show Dagster's event lines on the terminal")
     run.add_argument("--demo", type=int, default=None, help="generated demo documents to include (default from seeds/demo.yaml)")
     run.set_defaults(func=_cmd_run)
+    f = sub.add_parser("fetch", help="download reports from the registered 年报 columns into the inbox")
+    f.add_argument("--sources", default=None, help="source registry (default: var/sources.yaml or the bundled one)")
+    f.add_argument("--inbox", default=None, help="where to write (default: var/inbox/fetched, read by every run)")
+    f.add_argument("--delay", type=float, default=1.0, help="seconds between two requests to one host (politeness)")
+    f.add_argument("--timeout", type=float, default=15.0, help="seconds before a request is given up")
+    f.set_defaults(func=_cmd_fetch)
     d = sub.add_parser("demo", help="generate synthetic demo reports")
     d.add_argument("action", choices=["generate"])
     d.add_argument("--out", required=True)

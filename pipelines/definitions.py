@@ -1,22 +1,33 @@
 """The nianbao Dagster code location: one Definitions with assets, checks, the main job, schedule and sensor."""
 
-from dagster import (DefaultScheduleStatus, DefaultSensorStatus, Definitions, RunRequest, SensorEvaluationContext,
-                     SkipReason, define_asset_job, in_process_executor, schedule, sensor)
+from dagster import (AssetSelection, DefaultScheduleStatus, DefaultSensorStatus, Definitions, RunRequest,
+                     SensorEvaluationContext, SkipReason, define_asset_job, in_process_executor, schedule, sensor)
 
 from warehouse.paths import Paths
 
 from . import inbox
-from .assets import ALL_ASSETS, NianbaoSettings
+from .assets import ALL_ASSETS, FETCH_ASSETS, FETCHED_DOCUMENTS, NianbaoSettings
 from .checks import ALL_CHECKS
 from .settings import resources_for
 
-main_job = define_asset_job("main_job", selection="*", description="Ingest, parse, check, build marts, publish.")
+main_job = define_asset_job("main_job", selection=AssetSelection.all() - AssetSelection.assets(FETCHED_DOCUMENTS),
+                            description="Ingest, parse, check, build marts, publish (never waits on the network).")
+fetch_job = define_asset_job("fetch_job", selection=AssetSelection.assets(FETCHED_DOCUMENTS),
+                             description="Download reports from the registered 年报 columns into the inbox.")
 
 
 @schedule(job=main_job, cron_schedule="0 6 * * *", execution_timezone="Asia/Shanghai",
           default_status=DefaultScheduleStatus.RUNNING)
 def daily_refresh():
     """Every morning at 06:00 Beijing time."""
+    return RunRequest()
+
+
+@schedule(job=fetch_job, cron_schedule="0 2 * * 1", execution_timezone="Asia/Shanghai",
+          default_status=DefaultScheduleStatus.STOPPED)
+def weekly_fetch():
+    """Mondays at 02:00 Beijing time; off until an office has filled its registry (the inbox sensor then runs
+    the main job on what arrived)."""
     return RunRequest()
 
 
@@ -32,10 +43,10 @@ def inbox_sensor(context: SensorEvaluationContext, settings: NianbaoSettings):
 
 
 defs = Definitions(
-    assets=ALL_ASSETS,
+    assets=[*FETCH_ASSETS, *ALL_ASSETS],
     asset_checks=ALL_CHECKS,
-    jobs=[main_job],
-    schedules=[daily_refresh],
+    jobs=[main_job, fetch_job],
+    schedules=[daily_refresh, weekly_fetch],
     sensors=[inbox_sensor],
     resources=resources_for(Paths.resolve()),
     executor=in_process_executor,

@@ -20,6 +20,10 @@ def parse_stored(row: dict, province: str | None) -> dict:
     result = parse_bytes(data, row["file_name"], province)
     result["sha256"] = row["sha256"]
     result["synthetic"] = row["synthetic"]
+    if result["status"] != "error" and not result.get("published_at") and row.get("page_published_at"):
+        # the report's text gives no date: the page it was fetched from does (发布时间)
+        result["published_at"] = str(row["page_published_at"])
+        result["published_at_source"] = "page"
     if result["status"] != "error":
         result["quality"] = report_checks(result)
     return result

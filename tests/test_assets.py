@@ -163,14 +163,15 @@ def test_definitions_graph_snapshot():
                    for k in graph.get_all_asset_keys())
     assert edges == [
         ("corpus_quality", ["parsed_reports"]),
+        ("fetched_documents", []),
         ("jurisdictions", []),
         ("marts", ["corpus_quality", "jurisdictions", "parsed_reports"]),
         ("parsed_reports", ["source_documents"]),
         ("published_warehouse", ["marts"]),
-        ("source_documents", []),
+        ("source_documents", ["fetched_documents"]),
     ]
     assert defs.resolve_job_def("main_job") is not None
-    assert {s.name for s in defs.schedules} == {"daily_refresh"}
+    assert {s.name for s in defs.schedules} == {"daily_refresh", "weekly_fetch"}
     assert defs.resolve_schedule_def("daily_refresh").execution_timezone == "Asia/Shanghai"
 
 

@@ -51,6 +51,22 @@ class Paths:
         return self.var / "demo"
 
     @property
+    def fetched_inbox(self) -> Path:
+        """Where `nianbao fetch` writes what it downloads (inside the user inbox, so every run picks it up)."""
+        return self.user_inbox / "fetched"
+
+    @property
+    def sources(self) -> Path | None:
+        """The source registry: NIANBAO_SOURCES, else var/sources.yaml, else the bundled seeds/sources.yaml."""
+        env = os.environ.get("NIANBAO_SOURCES")
+        if env:
+            return Path(env)
+        if (self.var / "sources.yaml").is_file():
+            return self.var / "sources.yaml"
+        seeds = seeds_dir()
+        return seeds / "sources.yaml" if seeds and (seeds / "sources.yaml").is_file() else None
+
+    @property
     def lock(self) -> Path:
         return self.warehouse.with_name(self.warehouse.name + ".lock")
 

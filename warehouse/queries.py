@@ -186,5 +186,11 @@ def report_checks(con, sha: str) -> pl.DataFrame:
 
 
 def stored_document(con, sha: str) -> dict | None:
-    rows = frame(con, "SELECT file_name, stored_path FROM documents WHERE sha256 = ?", [sha]).to_dicts()
+    rows = frame(con, "SELECT file_name, stored_path, source_url FROM documents WHERE sha256 = ?", [sha]).to_dicts()
     return rows[0] if rows else None
+
+
+def revisions_of(con, sha: str) -> pl.DataFrame:
+    """Changes found after publication that involve this report (as the newer or the older version)."""
+    return frame(con, """SELECT url, detected_at, changed_cells, old_sha256 = ? AS is_older FROM revisions
+                         WHERE new_sha256 = ? OR old_sha256 = ? ORDER BY detected_at""", [sha, sha, sha])

@@ -47,5 +47,10 @@ for tab, prefix in zip(tabs[:3], ["t2_", "t3_", "t4_"]):
                       container=tab)
 common.show_table(common.name_checks(queries.report_checks(con, sha)), container=tabs[3])
 document = queries.stored_document(con, sha)
+if document and document.get("source_url"):
+    st.caption(f"来源网址：{document['source_url']}")
+for change in queries.revisions_of(con, sha).to_dicts():
+    when = f"{change['detected_at']:%Y年%-m月%-d日}"
+    st.warning(f"发布后被修改（{when} 发现）：{'此为修改前的版本。' if change['is_older'] else ''}{change['changed_cells']}")
 if document and Path(document["stored_path"]).exists():
     st.download_button("下载原始文件", Path(document["stored_path"]).read_bytes(), document["file_name"])

@@ -36,3 +36,10 @@ CREATE OR REPLACE VIEW input_outcomes AS
     FROM received_files f LEFT JOIN reports r USING (sha256) LEFT JOIN ingest_errors e USING (sha256)
     UNION ALL
     SELECT path_bytes, path, NULL, 'skipped', reason_code, reason FROM skipped_inputs;
+-- Where fetched documents came from (every fetch-log entry in the inbox), and reports changed after publication.
+CREATE TABLE IF NOT EXISTS document_sources (
+    url VARCHAR, sha256 VARCHAR, source VARCHAR, code VARCHAR, title VARCHAR, fetched_at TIMESTAMP,
+    last_modified VARCHAR, etag VARCHAR, page_published_at DATE, previous_sha256 VARCHAR);
+CREATE TABLE IF NOT EXISTS revisions (
+    url VARCHAR, old_sha256 VARCHAR, new_sha256 VARCHAR, detected_at TIMESTAMP, changed_cells VARCHAR);
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS source_url VARCHAR;
