@@ -1,11 +1,13 @@
 """Dagster assets: thin wrappers over the report library and the warehouse module."""
 
+import os
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import polars as pl
-from dagster import (AssetExecutionContext, AssetKey, ConfigurableResource, InitResourceContext, MaterializeResult,
-                     asset)
+from dagster import (AssetExecutionContext, AssetIn, AssetKey, ConfigurableResource, DynamicOut, DynamicOutput, In,
+                     InitResourceContext, MaterializeResult, Nothing, OpExecutionContext, Out, asset, graph_asset, op)
 from pydantic import PrivateAttr
 
 from warehouse import db
@@ -13,7 +15,7 @@ from warehouse.lock import RunLock
 from warehouse.paths import Paths
 from warehouse.marts import build_marts
 
-from . import fetch, inbox, ingest, progress
+from . import fetch, inbox, ingest, progress, shards
 from .report import PARSER_VERSION
 from .report.quality import carry_checks, copy_checks
 from .report.resolver import divisions
@@ -45,12 +47,18 @@ class NianbaoSettings(ConfigurableResource):
     province: str = ""
     sources_file: str = ""   # the source registry `fetched_documents` reads (empty: nothing to fetch)
     fetched_inbox: str = ""  # where it writes what it downloads
+    shard_root: str = ""     # Parquet shards of parsed documents: a folder or an s3:// URL (default: beside the warehouse)
+
+    def shard_store(self) -> shards.ShardStore:
+        root = self.shard_root or str(Path(self.warehouse_path).with_name(Path(self.warehouse_path).stem + "-shards"))
+        return shards.ShardStore(root)
 
     @classmethod
     def from_paths(cls, paths: Paths, province: str = "") -> "NianbaoSettings":
         return cls(inbox_dirs=[str(d) for d in paths.inbox_dirs], store_dir=str(paths.store),
                    warehouse_path=str(paths.warehouse), published_path=str(paths.published), province=province,
-                   sources_file=str(paths.sources or ""), fetched_inbox=str(paths.fetched_inbox))
+                   sources_file=str(paths.sources or ""), fetched_inbox=str(paths.fetched_inbox),
+                   shard_root=paths.shards)
 
 
 class WarehouseLock(ConfigurableResource):
@@ -63,6 +71,9 @@ class WarehouseLock(ConfigurableResource):
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         lock = RunLock(self.warehouse_path + ".lock")
+        held = os.environ.get(HELD_BY_PARENT)
+        if held and lock.holder() == held:
+            return  # `nianbao run --workers N` holds the lock for the whole run; its step processes share it
         def waiting(holder: str) -> None:
             message = f"waiting up to {self.wait_seconds:.0f} s for another nianbao run to finish ({holder})"
             print(message, file=sys.stderr, flush=True)
@@ -76,6 +87,8 @@ class WarehouseLock(ConfigurableResource):
             self._lock.release()
             self._lock = None
 
+
+HELD_BY_PARENT = "NIANBAO_LOCK_HELD"
 
 INPUT_SCHEMAS = {
     "received_files": {"path_bytes": pl.Binary, "path": pl.Utf8, "sha256": pl.Utf8, "size_bytes": pl.Int64,
@@ -143,9 +156,10 @@ def source_documents(context: AssetExecutionContext, settings: NianbaoSettings, 
                                        "skipped_inputs": len(skipped), "documents_kept": total})
 
 
-@asset(group_name="ingest", deps=[SOURCE_DOCUMENTS])
-def parsed_reports(context: AssetExecutionContext, settings: NianbaoSettings) -> MaterializeResult:
-    """Parses only documents whose content hash or parser version is new (incremental); one bad file never stops the rest."""
+@op(ins={"stored": In(Nothing)}, out=DynamicOut(list), tags={"kind": "plan"})
+def plan_parsing(context: OpExecutionContext, settings: NianbaoSettings):
+    """The documents whose content hash or parser version is new, one list per partition (first hex digit of the
+    hash); each partition is parsed by its own step, which the executor runs wherever it runs steps."""
     with db.connect(settings.warehouse_path) as con:
         todo = con.execute("""
             SELECT d.sha256, d.file_name, d.stored_path, d.synthetic,
@@ -155,22 +169,68 @@ def parsed_reports(context: AssetExecutionContext, settings: NianbaoSettings) ->
             WHERE d.sha256 NOT IN (SELECT sha256 FROM reports WHERE parser_version = ?)
               AND d.sha256 NOT IN (SELECT sha256 FROM ingest_errors WHERE parser_version = ?)
             ORDER BY d.file_name""", [PARSER_VERSION, PARSER_VERSION]).pl().to_dicts()
+    by_partition: dict[str, list[dict]] = {}
+    for row in todo:
+        by_partition.setdefault(shards.partition_of(row["sha256"]), []).append(row)
+    context.log.info(f"{len(todo)} documents to bring up to date in {len(by_partition)} partitions")
+    for partition in sorted(by_partition):
+        yield DynamicOutput(by_partition[partition], mapping_key=partition)
+    if not by_partition:
+        yield DynamicOutput([], mapping_key="none")
+
+
+@op(tags={"kind": "parse"})
+def parse_partition(context: OpExecutionContext, settings: NianbaoSettings, rows: list) -> dict:
+    """Parse one partition's documents into its Parquet shards. Documents its shards already hold at this parser
+    version (a partition finished before another was killed) are not parsed again."""
+    if not rows:
+        return {"partition": None, "shas": [], "parsed": 0, "reparsed": 0, "errors": 0}
+    partition = shards.partition_of(rows[0]["sha256"])
+    store = settings.shard_store()
+    ready = store.parsed(partition)
+    to_parse = [row for row in rows if ready.get(row["sha256"]) != PARSER_VERSION]
     errors = 0
-    for start in range(0, len(todo), PARSE_BATCH):  # batches keep memory flat and commit progress as it goes
-        batch = todo[start:start + PARSE_BATCH]
+    for start in range(0, len(to_parse), PARSE_BATCH):  # batches keep memory flat and save progress as they go
+        batch = to_parse[start:start + PARSE_BATCH]
         out = ingest.frames(ingest.parse_many(
             batch, settings.province or None,
-            progress=lambda done, _total, start=start: progress.report("解析报告 parsing", start + done, len(todo))))
-        with db.connect(settings.warehouse_path) as con:
-            _replace_documents(con, [row["sha256"] for row in batch], out)
+            progress=lambda done, _total, start=start: progress.report("解析报告 parsing", start + done, len(to_parse))))
+        store.merge(partition, out, [row["sha256"] for row in batch])
         errors += len(out["ingest_errors"])
-        progress.report("解析报告 parsing", start + len(batch), len(todo))
-        context.log.info(f"parsed {start + len(batch)}/{len(todo)}")
-    reparsed = sum(row["seen_before"] for row in todo)
-    context.log.info(f"parsed {len(todo)} documents ({reparsed} re-parsed by a new parser version): "
-                     f"{len(todo) - errors} reports, {errors} could not be read")
-    return MaterializeResult(metadata={"parsed": len(todo), "new": len(todo) - reparsed, "reparsed": reparsed,
-                                       "reports": len(todo) - errors, "ingest_errors": errors})
+        progress.report("解析报告 parsing", start + len(batch), len(to_parse))
+    context.log.info(f"partition {partition}: parsed {len(to_parse)}, {len(rows) - len(to_parse)} already in its shards")
+    context.add_output_metadata({"partition": partition, "parsed": len(to_parse), "from_shards": len(rows) - len(to_parse)})
+    return {"partition": partition, "shas": [row["sha256"] for row in rows], "parsed": len(to_parse),
+            "reparsed": sum(bool(row["seen_before"]) for row in rows), "errors": errors}
+
+
+@op(out=Out(Nothing), tags={"kind": "load"})
+def load_shards(context: OpExecutionContext, settings: NianbaoSettings, results: list) -> None:
+    """The warehouse's reports, cells, checks and ingest errors for these documents, from the partitions' shards
+    (delete-then-insert per document, one transaction per partition)."""
+    store = settings.shard_store()
+    documents = errors = reparsed = 0
+    for result in results:
+        if not result["shas"]:
+            continue
+        frames = {table: store.load(result["partition"], table, result["shas"]) for table in shards.TABLES}
+        with db.connect(settings.warehouse_path) as con:
+            _replace_documents(con, result["shas"], frames)
+        documents += len(result["shas"])
+        errors += 0 if frames["ingest_errors"] is None else len(frames["ingest_errors"])
+        reparsed += result["reparsed"]
+    context.log.info(f"{documents} documents loaded from their shards ({reparsed} re-parsed by a new parser "
+                     f"version): {documents - errors} reports, {errors} could not be read")
+    context.add_output_metadata({"parsed": documents, "new": documents - reparsed, "reparsed": reparsed,
+                                 "reports": documents - errors, "ingest_errors": errors,
+                                 "partitions": len([r for r in results if r["shas"]])})
+
+
+@graph_asset(group_name="ingest", ins={"stored": AssetIn(key=SOURCE_DOCUMENTS, dagster_type=Nothing)})
+def parsed_reports(stored):
+    """Parses only documents whose content hash or parser version is new (incremental), one step per partition
+    of the content hash, into Parquet shards the warehouse loads; one bad file never stops the rest."""
+    return load_shards(plan_parsing(stored).map(parse_partition).collect())
 
 
 PARSE_BATCH = 400
@@ -192,14 +252,14 @@ def _record_sources(con, entries: list[dict]) -> None:
         WHERE documents.sha256 = s.sha256""")
 
 
-def _replace_documents(con, shas: list[str], out: dict[str, pl.DataFrame]) -> None:
+def _replace_documents(con, shas: list[str], out: dict[str, pl.DataFrame | None]) -> None:
     """Delete-then-insert every row of these documents in one transaction."""
     keys = pl.DataFrame({"sha256": shas}, schema={"sha256": pl.Utf8})  # noqa: F841 — read by name in SQL
     con.execute("BEGIN")
-    for table in ("reports", "cells", "checks", "ingest_errors"):
+    for table in shards.TABLES:
         con.execute(f"DELETE FROM {table} WHERE sha256 IN (SELECT sha256 FROM keys)")
         frame = out[table]  # noqa: F841
-        if not out[table].is_empty():
+        if frame is not None and not frame.is_empty():
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
     con.execute("COMMIT")
 

@@ -84,7 +84,7 @@ def _cmd_run(args) -> int:
     from pipelines.run import run_main_job
 
     return run_main_job(inbox=args.inbox, warehouse=args.warehouse, demo_count=args.demo, published=args.published,
-                        verbose=args.verbose, wait_seconds=args.wait)
+                        verbose=args.verbose, wait_seconds=args.wait, workers=args.workers)
 
 
 def _cmd_fetch(args) -> int:
@@ -143,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
                      help="where to publish the dashboard's copy (default: published/nianbao.duckdb beside the warehouse)")
     run.add_argument("--wait", type=float, default=None,
                      help="seconds to wait for another run to finish before refusing (default 900)")
+    run.add_argument("--workers", type=int, default=None,
+                     help="worker processes for Dagster's multiprocess executor (default: the cores for an inbox of "
+                          "500+ files, else 1 = in-process)")
     run.add_argument("-v", "--verbose", action="store_true", help="show Dagster's event lines on the terminal")
     run.add_argument("--demo", type=int, default=None, help="generated demo documents to include (default from seeds/demo.yaml)")
     run.set_defaults(func=_cmd_run)

@@ -1,7 +1,8 @@
 """The nianbao Dagster code location: one Definitions with assets, checks, the main job, schedule and sensor."""
 
 from dagster import (AssetSelection, DefaultScheduleStatus, DefaultSensorStatus, Definitions, RunRequest,
-                     SensorEvaluationContext, SkipReason, define_asset_job, in_process_executor, schedule, sensor)
+                     SensorEvaluationContext, SkipReason, define_asset_job, multi_or_in_process_executor, schedule,
+                     sensor)
 
 from warehouse.paths import Paths
 
@@ -49,5 +50,10 @@ defs = Definitions(
     schedules=[daily_refresh, weekly_fetch],
     sensors=[inbox_sensor],
     resources=resources_for(Paths.resolve()),
-    executor=in_process_executor,
+    executor=multi_or_in_process_executor,  # `nianbao run` picks in-process or N worker processes by run config
 )
+
+
+def main_job_for_workers():
+    """The main job as worker processes rebuild it (dagster.reconstructable needs a module-level target)."""
+    return defs.resolve_job_def("main_job")

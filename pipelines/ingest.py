@@ -1,9 +1,6 @@
 """Between the parser and the warehouse: keep documents by content hash, parse, and shape Polars frames."""
 from __future__ import annotations
 
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -38,23 +35,13 @@ def _parse_safely(args: tuple[dict, str | None]) -> dict:
                 "error": f"internal parser error: {type(exc).__name__}: {exc}"}
 
 
-def parse_many(rows: list[dict], province: str | None, workers: int | None = None, progress=None) -> list[dict]:
-    """Parse documents, in worker processes when there are many (parsing is CPU-bound and pure)."""
-    workers = workers or min(2, os.cpu_count() or 1)
-    jobs = [(row, province) for row in rows]
-    if len(rows) < 40 or workers < 2:
-        results = []
-        for i, job in enumerate(jobs, start=1):
-            results.append(_parse_safely(job))
-            if progress and i % 50 == 0:
-                progress(i, len(jobs))
-        return results
+def parse_many(rows: list[dict], province: str | None, progress=None) -> list[dict]:
+    """Parse documents one after another in this process; parallelism is the executor's (one step per partition)."""
     results = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for i, result in enumerate(pool.map(_parse_safely, jobs, chunksize=8), start=1):
-            results.append(result)
-            if progress and i % 50 == 0:
-                progress(i, len(jobs))
+    for i, row in enumerate(rows, start=1):
+        results.append(_parse_safely((row, province)))
+        if progress and i % 50 == 0:
+            progress(i, len(rows))
     return results
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import duckdb
@@ -11,11 +12,24 @@ import polars as pl
 SCHEMA = Path(__file__).with_name("sql") / "schema.sql"
 
 
+WRITER_WAIT_SECONDS = 600
+
+
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection; a writer waits while another step's process holds the file (DuckDB allows one writing
+    process: steps of one run in separate processes take turns instead of failing)."""
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    deadline = time.monotonic() + WRITER_WAIT_SECONDS
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
     if not read_only:
         con.execute(SCHEMA.read_text(encoding="utf-8"))
     return con

@@ -51,6 +51,11 @@ class Paths:
         return self.var / "demo"
 
     @property
+    def shards(self) -> str:
+        """Parquet shards of parsed documents: NIANBAO_SHARDS (a folder or an s3:// URL), else beside the warehouse."""
+        return os.environ.get("NIANBAO_SHARDS") or str(self.warehouse.with_name(self.warehouse.stem + "-shards"))
+
+    @property
     def fetched_inbox(self) -> Path:
         """Where `nianbao fetch` writes what it downloads (inside the user inbox, so every run picks it up)."""
         return self.user_inbox / "fetched"
@@ -83,8 +88,9 @@ class Paths:
         # an explicit warehouse publishes beside itself: NIANBAO_PUBLISHED names only the default warehouse's copy
         published_path = published or (None if warehouse else os.environ.get("NIANBAO_PUBLISHED")) \
             or published_for(warehouse_path)
+        inbox = inbox or os.environ.get("NIANBAO_INBOX")  # set by `nianbao run --inbox` for its worker processes
         if inbox:
-            inboxes: tuple[Path, ...] = (Path(inbox).resolve(),)
+            inboxes: tuple[Path, ...] = tuple(Path(p).resolve() for p in str(inbox).split(os.pathsep) if p)
         else:
             seeds = seeds_dir()
             inboxes = ((seeds / "inbox",) if seeds else ()) + (var_dir / "demo", var_dir / "inbox")

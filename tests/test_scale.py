@@ -1,0 +1,109 @@
+"""Scale-out on Dagster's executors: one parse step per partition, the multiprocess executor, Parquet shards that
+make a failed partition the only one parsed again, and the cluster configuration checked against Dagster's schema."""
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from pipelines import shards
+from pipelines.run import run_main_job
+
+from .conftest import ROOT
+from .test_assets import run, settings_for, table_digest
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    for name in ("NIANBAO_VAR", "NIANBAO_PUBLISHED", "NIANBAO_WAREHOUSE", "NIANBAO_INBOX", "NIANBAO_SHARDS"):
+        monkeypatch.delenv(name, raising=False)
+    yield tmp_path
+    for name in ("NIANBAO_VAR", "NIANBAO_PUBLISHED", "NIANBAO_WAREHOUSE", "NIANBAO_INBOX"):
+        os.environ.pop(name, None)  # set by the multiprocess run for its workers
+
+
+def test_one_and_two_workers_build_identical_tables(isolated, small_inbox):
+    """The same inbox through the in-process executor and through Dagster's multiprocess executor (two worker
+    processes, one step per partition) gives the same tables, row for row."""
+    one = isolated / "one" / "wh.duckdb"
+    two = isolated / "two" / "wh.duckdb"
+    assert run_main_job(inbox=str(small_inbox), warehouse=str(one), demo_count=0, workers=1) == 0
+    assert run_main_job(inbox=str(small_inbox), warehouse=str(two), demo_count=0, workers=2) == 0
+    assert table_digest(str(one.parent / "published" / "nianbao.duckdb")) == \
+        table_digest(str(two.parent / "published" / "nianbao.duckdb"))
+    runs = sorted((isolated / "home").rglob("*.db"))  # the multiprocess run left its events in the instance
+    assert runs
+    partitions = {p.name for p in (two.parent / "wh-shards").iterdir()}
+    assert partitions and partitions <= set(shards.PARTITIONS)
+
+
+def test_a_failed_partition_is_the_only_one_parsed_again(tmp_path, small_inbox, monkeypatch):
+    from pipelines import assets
+
+    settings = settings_for(tmp_path, small_inbox)
+    real_parse = assets.ingest.parse_many
+    broken = shards.partition_of(next(iter(_shas(small_inbox))))
+
+    def parse_failing_one_partition(rows, *args, **kwargs):
+        if rows and shards.partition_of(rows[0]["sha256"]) == broken:
+            raise MemoryError("worker killed")  # what a killed or starved worker looks like to the run
+        return real_parse(rows, *args, **kwargs)
+
+    monkeypatch.setattr(assets.ingest, "parse_many", parse_failing_one_partition)
+    first = run(settings)
+    assert not first.success
+    assert not Path(settings.published_path).exists()  # nothing published until every partition succeeded
+    store = settings.shard_store()
+    done = {p for p in shards.PARTITIONS if store.parsed(p)}
+    assert broken not in done and done  # the other partitions' shards are written
+    monkeypatch.undo()
+    second = run(settings)
+    assert second.success
+    parsed = {}
+    for event in second.all_events:
+        if event.event_type_value == "STEP_OUTPUT" and "parse_partition" in (event.step_key or ""):
+            metadata = event.event_specific_data.metadata
+            parsed[metadata["partition"].value] = metadata["parsed"].value
+    assert parsed[broken] > 0  # only the failed partition is parsed again
+    assert all(parsed[p] == 0 for p in done)
+
+
+def _shas(folder: Path) -> list[str]:
+    import hashlib
+
+    return sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if p.is_file())
+
+
+def test_shards_on_any_pyarrow_filesystem(tmp_path):
+    import polars as pl
+
+    store = shards.ShardStore(f"file://{tmp_path}/shards")
+    frame = {t: pl.DataFrame({"sha256": ["a" * 64], "parser_version": ["x"]}) for t in shards.TABLES}
+    store.merge("p2", frame, ["a" * 64])
+    store.merge("p2", frame, ["a" * 64])  # idempotent: the document's rows replaced, not doubled
+    assert len(store.read("p2", "reports")) == 1
+    assert store.parsed("p2") == {"a" * 64: "x"}
+
+
+def test_cluster_configuration_matches_dagster_schema(monkeypatch):
+    """deploy/: the Kubernetes run launcher and executor, validated by Dagster's own config schema."""
+    dagster_k8s = pytest.importorskip("dagster_k8s")
+    for name, value in {"NIANBAO_IMAGE": "registry.example/nianbao:1", "DAGSTER_PG_PASSWORD": "x",
+                        "DAGSTER_PG_HOST": "postgres"}.items():
+        monkeypatch.setenv(name, value)  # what the cluster's environment provides
+    from dagster._config import process_config
+    from dagster._core.instance.config import dagster_instance_config
+
+    instance, _ = dagster_instance_config(str(ROOT / "deploy" / "k8s"), "dagster.yaml")
+    assert instance["run_launcher"]["class"] == "K8sRunLauncher"
+    launcher_config = dagster_k8s.K8sRunLauncher.config_type()
+    checked = process_config(launcher_config, instance["run_launcher"]["config"])
+    assert checked.success, checked.errors
+    job = yaml.safe_load((ROOT / "deploy" / "k8s" / "run_config.yaml").read_text(encoding="utf-8"))
+    executor = dagster_k8s.k8s_job_executor.config_schema.config_type
+    checked = process_config(executor, job["execution"]["config"])
+    assert checked.success, checked.errors
+    assert "s3://" in job["ops_env"]["NIANBAO_SHARDS"]
