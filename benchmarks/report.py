@@ -15,6 +15,7 @@ def load(name: str) -> dict:
 def rows() -> list[tuple[str, str, str, str]]:
     p, r, d, pipe, dash, copy, acc = (load(n) for n in ("parser", "resolver", "demo", "pipeline", "dashboard",
                                                           "copy_detection", "accuracy"))
+    fetch, scale = load("fetch"), load("scale")
     out = []
     if acc:
         t = acc["total"]
@@ -66,6 +67,20 @@ def rows() -> list[tuple[str, str, str, str]]:
             ("Slowest page ready in headless Chromium (new tab)", "≤ 3 s", f"{worst_page} s"
              + (f" (a page with only one chart: {dash['one_chart_page_ready_seconds']} s)"
                 if "one_chart_page_ready_seconds" in dash else ""), "bench_dashboard.py"),
+        ]
+    if scale:
+        out.append((f"Main job on {scale['documents']:,} generated documents: 1 worker → 2 workers (multiprocess executor)",
+                    "≥ 1.7×", f"{scale['speedup']}× ({scale['one_worker']['seconds']} s → {scale['two_workers']['seconds']} s; "
+                    f"largest process {scale['two_workers']['peak_rss_mb_largest_process']} MB)", "bench_scale.py"))
+    if fetch:
+        out += [
+            (f"Fetching {fetch['pages']} report pages served on loopback, no delay", "—",
+             f"{fetch['no_delay_pages_per_second']} pages/s", "bench_fetch.py"),
+            ("… at the default politeness (1 request/s per host)", "≤ 1/s", f"{fetch['polite_pages_per_second']} pages/s",
+             "bench_fetch.py"),
+            ("Second fetch of the same column: documents downloaded again", "0",
+             f"{fetch['second_fetch_new']} ({fetch['second_fetch_unchanged']} unchanged, {fetch['second_fetch_seconds']} s)",
+             "bench_fetch.py"),
         ]
     if copy:
         out.append((f"Copy detection (内容雷同) over {copy['reports']:,} reports", "≤ 2 min",

@@ -37,9 +37,31 @@ SMALL_INBOX = 500  # below this many files one process is faster than starting w
 
 
 def default_workers(paths: Paths) -> int:
-    """The machine's cores for a large inbox; in-process for a small one (a step process costs ~2 s to start)."""
+    """The machine's cores when many documents wait to be parsed; in-process otherwise (a step process costs ~2 s
+    to start, more than parsing a few hundred reports). Waiting = files in the inbox − documents already parsed."""
     files = sum(len(inbox_entries.scan([d])[0]) for d in paths.inbox_dirs if d.is_dir())
-    return (os.cpu_count() or 1) if files >= SMALL_INBOX else 1
+    return (os.cpu_count() or 1) if files - _parsed_documents(paths) >= SMALL_INBOX else 1
+
+
+def _parsed_documents(paths: Paths) -> int:
+    import duckdb
+
+    from .report import PARSER_VERSION
+
+    if not paths.warehouse.exists():
+        return 0
+    try:
+        con = duckdb.connect(str(paths.warehouse), read_only=True)
+    except duckdb.Error:
+        return 0  # another run holds it: it will be waited for anyway
+    try:
+        return con.execute("""SELECT count(*) FROM (SELECT sha256 FROM reports WHERE parser_version = ?
+                              UNION SELECT sha256 FROM ingest_errors WHERE parser_version = ?)""",
+                           [PARSER_VERSION, PARSER_VERSION]).fetchone()[0]
+    except duckdb.Error:
+        return 0
+    finally:
+        con.close()
 
 
 def run_main_job(inbox: str | None = None, warehouse: str | None = None, demo_count: int | None = None,

@@ -138,3 +138,19 @@ def test_a_row_link_opens_its_report(server, browser, published):  # noqa: F811
     detail.wait_for_selector("[data-testid='stDataFrame']", timeout=60000)
     detail.locator("[data-testid='stMainBlockContainer']").get_by_text(issuer).first.wait_for(timeout=30000)
     page.close()  # a page of its own context: closing it closes the tab it opened too
+
+
+def test_league_briefing_downloads_as_a_pdf(server, browser):
+    """A leader opens 总览 on a 盟/市 (the choice is in the address) and downloads the printable briefing."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page.goto(f"{server}/?league=150600&year=2023", wait_until="domcontentloaded")
+    page.wait_for_selector("[data-testid='stVegaLiteChart'] svg, [data-testid='stVegaLiteChart'] canvas", timeout=60000)
+    button = page.get_by_role("button", name="下载本盟/市简报（PDF，2–4 页）")
+    button.wait_for(timeout=30000)
+    with page.expect_download(timeout=60000) as download:
+        button.click()
+    path = download.value.path()
+    data = Path(path).read_bytes()
+    assert data.startswith(b"%PDF") and download.value.suggested_filename == "nianbao-150600-2023.pdf"
+    page.screenshot(path=str(ARTIFACTS / "overview-league.png"), full_page=True)
+    page.close()

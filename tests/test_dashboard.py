@@ -294,3 +294,30 @@ def test_refusals_are_not_green_and_bars_say_their_count(published):
     colours = dict(zip(scale["domain"], scale["range"]))
     assert colours["不予公开"] == "#c23b3b" and colours["予以公开"] != colours["不予公开"]
     assert spec["layer"][1]["mark"]["type"] == "text"
+
+
+def test_briefing_pdf_says_what_the_page_says(published):
+    """The printable 盟/市 briefing: 2–4 pages, and the text read back from the PDF holds the page's KPI figures,
+    every unit of the league and the date."""
+    import pypdfium2 as pdfium
+
+    from dashboard import briefing
+
+    at = app(ROOT / "dashboard" / "views" / "overview.py")
+    at.query_params["league"] = "150600"
+    at.query_params["year"] = "2023"
+    at.run()
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    con = queries.open_published(published)
+    pdf_bytes = briefing.build(con, "150000", "150600", 2023)
+    units = set(queries.metrics(con, "150000", "150600", 2023)["jurisdiction_name"])
+    con.close()
+    document = pdfium.PdfDocument(pdf_bytes)
+    pages = len(document)
+    text = "".join(document[i].get_textpage().get_text_range() for i in range(pages)).replace("\r", "").replace("\n", "")
+    assert 2 <= pages <= 4
+    assert "鄂尔多斯市" in text and "2023年度" in text and "示例数据" in text
+    for label in ("行政许可", "新收申请", "重复申请占比"):
+        assert shown[label] in text, (label, shown[label])
+    assert all(unit in text for unit in units)

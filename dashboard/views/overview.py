@@ -1,6 +1,6 @@
 import streamlit as st
 
-from dashboard import charts, common, transform
+from dashboard import briefing, charts, common, transform
 from warehouse import queries
 
 st.title("总览")
@@ -34,6 +34,11 @@ if doubtful:
                + ("已不计入上面的指标。" if leave_out else "已计入；可打开“不计待核数值”。"))
 if only_now or only_before:
     st.caption(f"同比变化只计算两年都有报告的地区（本年有、上年无：{only_now} 个；上年有、本年无：{only_before} 个）。")
+
+if parent:
+    st.download_button("下载本盟/市简报（PDF，2–4 页）", lambda: briefing.build(con, province, parent, year),
+                       f"nianbao-{parent}-{year}.pdf", "application/pdf", key="overview_briefing",
+                       help="主要指标及同比、各地区情况与排名、按时发布情况、主要质量问题。")
 
 metric = st.selectbox("排名指标", ["permits", "penalties", "requests_new", "duplicate_share", "disclosure_rate"],
                       format_func=common.label, key="overview_metric", help="指标口径见各指标说明")
