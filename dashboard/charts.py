@@ -39,8 +39,9 @@ def ranking(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f") -> alt
     data = df.filter(pl.col(metric).is_not_null())
     if "certainty" not in data.columns:
         data = data.with_columns(pl.lit("可靠").alias("certainty"))
+    order = data.sort(metric, descending=True)["jurisdiction_name"].to_list()  # one explicit order for every layer
     base = alt.Chart(data).encode(
-        y=alt.Y("jurisdiction_name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
+        y=alt.Y("jurisdiction_name:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
         x=alt.X(f"{metric}:Q", title=label, axis=alt.Axis(format=fmt)),
         tooltip=[alt.Tooltip("jurisdiction_name:N", title="地区"), alt.Tooltip(f"{metric}:Q", title=label, format=fmt),
                  CERTAINTY_TOOLTIP])

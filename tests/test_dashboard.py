@@ -321,3 +321,16 @@ def test_briefing_pdf_says_what_the_page_says(published):
     for label in ("行政许可", "新收申请", "重复申请占比"):
         assert shown[label] in text, (label, shown[label])
     assert all(unit in text for unit in units)
+
+
+def test_ranking_is_drawn_in_order(published):
+    """Every layer of the ranking (bars, values, 待核 marks) shares one order: highest first."""
+    import json
+
+    at = app(ROOT / "dashboard" / "views" / "overview.py")
+    at.query_params["league"] = "150600"
+    at.run()
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    order = spec["layer"][0]["encoding"]["y"]["sort"]
+    values = {row["jurisdiction_name"]: row["permits"] for row in _datasets(at.get("vega_lite_chart")[0])}
+    assert order == sorted(values, key=lambda name: -values[name])
