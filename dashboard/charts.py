@@ -44,6 +44,10 @@ def ranking(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f") -> alt
         y=alt.Y("jurisdiction_name:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
         x=alt.X(f"{metric}:Q", title=label, axis=alt.Axis(format=fmt)),
         tooltip=[alt.Tooltip("jurisdiction_name:N", title="地区"), alt.Tooltip(f"{metric}:Q", title=label, format=fmt),
+                 *([alt.Tooltip(f"{metric}_change:Q", title="与上年比较", format="+" + fmt.lstrip(","))]
+                   if f"{metric}_change" in data.columns else []),
+                 *([alt.Tooltip(f"{metric}_rank_parent:Q", title="盟/市内排名")]
+                   if f"{metric}_rank_parent" in data.columns else []),
                  CERTAINTY_TOOLTIP])
     bars = base.mark_bar(stroke=PALETTE[0], strokeWidth=1.5).encode(fill=_fill(PALETTE[0]))
     values = base.mark_text(align="left", dx=4, color="#333").encode(

@@ -19,14 +19,21 @@ def bands(df: pl.DataFrame, metric: str, count: int = 5, percent: bool = False) 
     values = df.get_column(metric).drop_nulls()
     if values.is_empty():
         return pl.DataFrame({"band": [], "units": [], "order": []}, schema={"band": pl.Utf8, "units": pl.Int64, "order": pl.Int64})
-    edges = sorted({_nice(float(values.quantile(q / count))) for q in range(1, count)})
+    lowest, highest = float(values.min()), float(values.max())
+    # an edge at or below the lowest value would open a band nobody is in ("< 0.0%")
+    edges = sorted({e for e in (_nice(float(values.quantile(q / count))) for q in range(1, count)) if e > lowest})
     label = (lambda v: f"{v:.0%}" if v >= 0.1 else f"{v:.1%}") if percent else (lambda v: f"{v:,.0f}" if v >= 10 else f"{v:g}")
+    if not edges:
+        only = label(lowest) if lowest == highest else f"{label(lowest)} – {label(highest)}"
+        return pl.DataFrame({"band": [only], "units": [len(values)], "order": [0]},
+                            schema={"band": pl.Utf8, "units": pl.Int64, "order": pl.Int64})
     names = [f"< {label(edges[0])}"] + [f"{label(a)} – {label(b)}" for a, b in zip(edges, edges[1:])] + [f"≥ {label(edges[-1])}"]
     index = values.to_frame().with_columns(
         pl.col(metric).map_elements(lambda v: sum(v >= e for e in edges), return_dtype=pl.Int64).alias("order"))
     counts = index.group_by("order").len("units")
     return (pl.DataFrame({"order": list(range(len(names))), "band": names})
-            .join(counts, on="order", how="left").with_columns(pl.col("units").fill_null(0)).sort("order"))
+            .join(counts, on="order", how="left").with_columns(pl.col("units").fill_null(0))
+            .filter(pl.col("units") > 0).sort("order"))
 
 
 # Overview KPIs: a total (numerator only) or a share of sums (numerator ÷ denominator), by metric key.

@@ -46,3 +46,24 @@ def test_kpis_without_last_year():
     now = _year([("a", 120, 10, 20, 4, 10, 2, 20, 1, 2)])
     values, counts = kpis(now, now.clear())
     assert values["permits"] == (120, None) and counts == (1, 0)
+
+
+def test_share_bands_never_open_an_empty_band_below_zero():
+    """Many units with no repeat requests: no "< 0.0%" band, and no band nobody is in."""
+    out = bands(pl.DataFrame({"s": [0.0] * 7 + [0.05, 0.12, 0.3]}), "s", percent=True)
+    assert not any(b.startswith("< 0.0%") for b in out["band"])
+    assert (out["units"] > 0).all() and out["units"].sum() == 10
+    same = bands(pl.DataFrame({"s": [0.0, 0.0]}), "s", percent=True)
+    assert same["band"].to_list() == ["0.0%"] and same["units"].to_list() == [2]
+
+
+def test_same_kind_across_leagues_names_the_league_and_draws_the_top():
+    from dashboard.transform import series_names, top_units
+
+    df = pl.DataFrame({"jurisdiction_code": [f"{i:06d}" for i in range(20)] * 2, "jurisdiction_name": ["某旗"] * 40,
+                       "parent_name": [f"{i}盟" for i in range(20)] * 2, "year": [2023] * 20 + [2024] * 20,
+                       "permits": list(range(20)) + list(range(100, 120))})
+    named = series_names(df, with_league=True)
+    assert named["series"].n_unique() == 20 and named["series"][3] == "某旗（3盟）"
+    top = top_units(named, "permits", 12)
+    assert top["jurisdiction_code"].n_unique() == 12 and top.filter(pl.col("year") == 2024)["permits"].min() == 108

@@ -8,7 +8,7 @@ from warehouse.catalogue import load_catalogue
 st.title("数据质量")
 con = common.connection()
 province, parent, _ = common.region_filters(con, "quality", with_year=False, default_league=True)
-st.subheader("报告覆盖（地区 × 年度：按时发布 / 逾期发布 / 未见报告）")
+st.subheader("报告覆盖（地区 × 年度：按时发布 / 逾期发布 / 发布日期未知 / 未见报告）")
 cover = queries.coverage(con, province, parent)
 if cover.is_empty():
     st.info("没有覆盖数据。")
@@ -18,16 +18,19 @@ with st.expander("各检查项的含义"):
     st.markdown("\n".join(f"- **{c['label']}**（{code}）：{c['glossary']}" for code, c in load_catalogue().raw["checks"].items()))
 st.subheader("报告评分（最低的 200 份；可排序）")
 scores = common.name_checks(queries.quality_scores(con, province, parent))
+scores = scores.select("jurisdiction_name", "year", "score", "reasons", "sha256", "issuer", "synthetic")
 common.synthetic_notice(scores)
 common.show_table(scores.head(200))
-st.download_button("下载本范围全部评分", lambda: scores.drop("sha256").write_csv().encode("utf-8-sig"), "nianbao-scores.csv",
-                   "text/csv")
+st.download_button("下载本范围全部评分", lambda: common.csv_bytes(scores), "nianbao-scores.csv", "text/csv")
 st.subheader("发现的问题（勾稽关系、正文与表格、内容雷同、逾期、模板版本等）")
 findings = common.name_checks(queries.failing_checks(con, None, province, parent))
 kinds = ["全部"] + [k for k in load_catalogue().raw["check_kinds"].values() if k in set(findings["kind"])]
 kind = st.segmented_control("类别", kinds, default="全部", key="quality_kind") or "全部"
 if kind != "全部":
     findings = findings.filter(pl.col("kind") == kind)
+# what a reader needs first stays on screen: where, what, the evidence and the link to the report
+findings = findings.select("jurisdiction_name", "year", "check", "detail", "sha256", "issuer", "kind", "severity", "code",
+                           "file_name", "synthetic")
 common.show_table(findings, empty="所选范围内的报告没有发现问题。")
 st.subheader("无法解析的文件（不分地区）")
 errors = queries.ingest_errors(con)
