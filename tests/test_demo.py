@@ -74,3 +74,10 @@ def test_every_printing_variant_round_trips(tmp_path, variant, fmt):
         result = parse_file(path, "内蒙古自治区")
         assert compare(truth_of(report, path.name), result) == [], (variant, fmt, report.versions["t2"])
         assert result["status"] == "ok", result.get("error")
+
+
+def test_generator_checks_its_tables_with_the_parsers_identities(demo_folder):
+    """Clean generated tables satisfy every identity of the catalogue; a planted source anomaly breaks one —
+    checked by the one evaluator validation and recovery use, and written into the truth file."""
+    truths = [json.loads(line) for line in (demo_folder / "truth.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert all(bool(t["broken_identities"]) == ("source_table" in t["anomalies"]) for t in truths)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from warehouse.catalogue import t3_key
 
+from ..report import identities
 from . import narrative, render
 from .model import YEARS, Report, inner_mongolia_units, table_cells, unit_profile
 
@@ -166,10 +167,15 @@ def truth_of(report: Report, file_name: str) -> dict:
         for col in ("natural_person", "commercial_enterprise", "research_institution", "public_interest_org",
                     "legal_service_org", "other_org", "total"):
             cells[t3_key("other_total", col)] = sum(cells[t3_key(r, col)] for r in ("other_no_correction", "other_fee_unpaid", "other_other"))
+    broken = identities.broken(cells, report.versions["t3"], True)  # the same evaluator the parser validates with
+    if bool(broken) != ("source_table" in report.anomalies):
+        raise AssertionError(f"{report.doc_id}: generated tables break {broken or 'nothing'} "
+                             f"but the planted anomalies are {report.anomalies}")
     return {"id": report.doc_id, "file": file_name, "format": report.fmt, "variants": report.variants, "synthetic": True,
             "issuer": report.issuer, "issuer_kind": report.issuer_kind, "scope": report.scope,
             "jurisdiction_code": report.unit.code, "year": report.year, "template": report.versions,
-            "published_at": report.published_at, "anomalies": report.anomalies, "cells": cells}
+            "published_at": report.published_at, "anomalies": report.anomalies, "broken_identities": broken,
+            "cells": cells}
 
 
 def _render_one(job: tuple[Report, str, bool, str]) -> str:

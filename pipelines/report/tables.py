@@ -9,7 +9,7 @@ from itertools import product
 
 from warehouse.catalogue import load_catalogue, t3_key
 
-from . import recovery
+from . import identities, recovery
 from .normalize import nfkc
 from .tokens import Row, Token, value_text, value_unit
 
@@ -295,7 +295,10 @@ def _t3_row_candidates(row: Row, row_key: str, result: Tables) -> list[list[int]
                 found += recovery.digit_splits(numbers[0], T3_WIDTH)
             found += recovery.run_expansions([int(n) for n in numbers], T3_WIDTH)
             found += recovery.dropped_blanks([int(n) for n in numbers], T3_WIDTH)
-    found = [c for c in recovery.unique(found) if sum(c[:6]) == c[6]]
+    row_sum = next(i for i in identities.of("E2", "v2019" if row_key == "other_total" else "v2021")
+                   if i.code == f"E2.{row_key}")
+    keys = load_catalogue().t3_row_keys(row_key)
+    found = [c for c in recovery.unique(found) if row_sum.holds(dict(zip(keys, c)).get)]
     result.notes.append(f"t3.{row_key}: {len(numbers)} values for 7 cells ({' '.join(numbers)}); {len(found)} readings satisfy E2")
     row.set_values(tokens)
     return found
@@ -357,24 +360,19 @@ def _solve_t3(candidates: dict, by_row: dict, result: Tables, version: str) -> N
 
 
 def _columns_hold(trial: dict, result: Tables, version: str) -> bool:
+    """Do the column identities (E1, E3) hold with these readings of the damaged rows? Columns with a cell not
+    read are not judged."""
     cat = load_catalogue()
+    rows_of_key = {t3_key(row, col): (row, ci) for row in trial for ci, col in enumerate(cat.t3_columns)}
 
-    def get(row: str, ci: int):
-        if row in trial:
+    def value(key: str):
+        if key in rows_of_key:
+            row, ci = rows_of_key[key]
             return trial[row][ci] if trial[row] is not None else None
-        cell = result.cells.get(t3_key(row, cat.t3_columns[ci]))
+        cell = result.cells.get(key)
         return cell.value if cell else None
 
-    outcome_rows = [r.row for r in cat.t3_data_rows(version) if r.group]
-    for ci in range(T3_WIDTH):
-        values = {r: get(r, ci) for r in ["new_received", "carried_over", "total_processed", "carried_forward", *outcome_rows]}
-        if any(v is None for v in values.values()):
-            continue
-        if values["new_received"] + values["carried_over"] != values["total_processed"] + values["carried_forward"]:
-            return False
-        if sum(values[r] for r in outcome_rows) != values["total_processed"]:
-            return False
-    return True
+    return all(i.holds(value) is not False for i in identities.instances(version, False) if i.code[:2] in ("E1", "E3"))
 
 
 def _finish_t3(result: Tables, version: str) -> None:
@@ -470,4 +468,5 @@ def _own_header(row: Row) -> str:
 
 
 def _t4_holds(values: list[int]) -> bool:
-    return all(sum(values[g:g + 4]) == values[g + 4] for g in (0, 5, 10))
+    cells = dict(zip(load_catalogue().t4_keys(), values))
+    return all(i.holds(cells.get) for i in identities.of("E6"))

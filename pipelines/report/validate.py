@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from warehouse.catalogue import load_catalogue, t3_key, t4_key
+from warehouse.catalogue import load_catalogue
 
+from . import identities
 from .tables import Tables
 
 RECOVERED = {"imputed", "uncertain"}
@@ -53,36 +54,6 @@ def _check(code: str, cells: dict, left: list[str], right: list[str], text: str)
                  cells=tuple(left + right))
 
 
-_PLANS: dict[tuple[str | None, bool], list[tuple[str, list[str], list[str], str]]] = {}
-
-
-def _plan(t3_version: str | None, has_t4: bool) -> list[tuple[str, list[str], list[str], str]]:
-    """Every identity to check for a report with these tables: (code, left keys, right keys, wording)."""
-    if (t3_version, has_t4) in _PLANS:
-        return _PLANS[(t3_version, has_t4)]
-    cat = load_catalogue()
-    plan = []
-    if t3_version:
-        outcome_rows = [r.row for r in cat.t3_data_rows(t3_version) if r.group]
-        columns = {c["col"]: c["label"] for c in cat.raw["t3"]["columns"]}
-        for col in cat.t3_columns:
-            plan.append((f"E1.{col}", [t3_key("new_received", col), t3_key("carried_over", col)],
-                         [t3_key("total_processed", col), t3_key("carried_forward", col)],
-                         f"新收+上年结转 = 办理总计+结转下年（{columns[col]}列）"))
-            plan.append((f"E3.{col}", [t3_key(r, col) for r in outcome_rows],
-                         [t3_key("total_processed", col)], f"办理结果之和 = （七）总计（{columns[col]}列）"))
-        for row in cat.t3_data_rows(t3_version):
-            plan.append((f"E2.{row.row}", [t3_key(row.row, c) for c in cat.t3_columns[:6]],
-                         [t3_key(row.row, "total")], f"各类申请人之和 = 总计（{row.label}）"))
-    if has_t4:
-        groups = {g["group"]: g["label"] for g in cat.raw["t4"]["groups"]}
-        for group in cat.t4_groups:
-            plan.append((f"E6.{group}", [t4_key(group, o) for o in cat.t4_outcomes[:4]],
-                         [t4_key(group, "total")], f"维持+纠正+其他+未审结 = 总计（{groups[group]}）"))
-    _PLANS[(t3_version, has_t4)] = plan
-    return plan
-
-
 AMOUNT_KEYS = ("t2_admin_fee_amount", "t2_procurement_amount")
 IMPLAUSIBLE_WAN_YUAN = 1_000_000  # 100亿元: above this a county-level amount was almost surely typed in 元
 
@@ -110,8 +81,8 @@ def _amount_units(tables: Tables) -> list[Check]:
 
 def validate(tables: Tables) -> list[Check]:
     cat = load_catalogue()
-    plan = _plan(tables.template.get("t3"), bool(tables.template.get("t4")))
-    checks = [_check(code, tables.cells, left, right, text) for code, left, right, text in plan]
+    plan = identities.instances(tables.template.get("t3"), bool(tables.template.get("t4")))
+    checks = [_check(i.code, tables.cells, list(i.left), list(i.right), i.text) for i in plan]
     for key, cell in tables.cells.items():
         if cell.value is not None and cell.value < 0 and not cat.cells[key].signed:
             checks.append(Check(f"E5.{key}", "fail", f"{cat.cells[key].label} 为负数 {cell.value}", "error", cells=(key,)))
