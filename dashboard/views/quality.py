@@ -18,7 +18,7 @@ with st.expander("各检查项的含义"):
     st.markdown("\n".join(f"- **{c['label']}**（{code}）：{c['glossary']}" for code, c in load_catalogue().raw["checks"].items()))
 st.subheader("报告评分（最低的 200 份；可排序）")
 scores = common.name_checks(queries.quality_scores(con, province, parent))
-scores = scores.select("jurisdiction_name", "year", "score", "reasons", "sha256", "issuer", "synthetic")
+scores = scores.select("sha256", "jurisdiction_name", "year", "score", "reasons", "issuer", "synthetic")
 common.synthetic_notice(scores)
 common.show_table(scores.head(200))
 st.download_button("下载本范围全部评分", lambda: common.csv_bytes(scores), "nianbao-scores.csv", "text/csv")
