@@ -123,7 +123,7 @@ def series_names(df: pl.DataFrame, with_league: bool = False) -> pl.DataFrame:
 def units_reaching(df: pl.DataFrame, metric: str, minimum: float) -> pl.DataFrame:
     """Every year of the units that reach `minimum` in at least one year (a line keeps its years)."""
     reaching = df.filter(pl.col(metric) >= minimum)["jurisdiction_code"].unique()
-    return df.filter(pl.col("jurisdiction_code").is_in(reaching))
+    return df.filter(pl.col("jurisdiction_code").is_in(reaching.to_list()))
 
 
 def top_units(df: pl.DataFrame, metric: str, limit: int) -> pl.DataFrame:
@@ -132,4 +132,4 @@ def top_units(df: pl.DataFrame, metric: str, limit: int) -> pl.DataFrame:
         return df
     latest = df.filter(pl.col("year") == df["year"].max()).sort(metric, descending=True, nulls_last=True)
     keep = latest["jurisdiction_code"].unique(maintain_order=True).head(limit)
-    return df.filter(pl.col("jurisdiction_code").is_in(keep))
+    return df.filter(pl.col("jurisdiction_code").is_in(keep.to_list()))

@@ -53,7 +53,7 @@ class ShardStore:
     def merge(self, partition: str, frames: dict[str, pl.DataFrame], shas: list[str]) -> None:
         """Replace these documents' rows in the partition's shards (delete-then-insert, file by file)."""
         self.fs.create_dir(f"{self.base}/{partition}", recursive=True)
-        replaced = pl.Series("sha256", shas, dtype=pl.Utf8)
+        replaced = list(shas)
         for table in TABLES:
             old = self.read(partition, table)
             new = frames[table]
