@@ -30,7 +30,7 @@ def rows() -> list[tuple[str, str, str, str]]:
                 ("Generated documents read back exactly (values, no cell in doubt), by format", "all",
                  fmt_of(acc["generated_by_format"]), "bench_accuracy.py"),
                 ("… by printing variant", "all", fmt_of(acc["generated_by_variant"]), "bench_accuracy.py"),
-                (f"Unlabelled real crawls (wild/) parsed without a crash", "all",
+                ("Unlabelled real crawls (wild/) parsed without a crash", "all",
                  f"{sum(v for k, v in acc['wild_statuses'].items() if not k.startswith('crash'))} / {acc['wild_files']} "
                  f"({', '.join(f'{v} {k}' for k, v in sorted(acc['wild_statuses'].items()))})", "bench_accuracy.py"),
             ]

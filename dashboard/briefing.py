@@ -11,30 +11,11 @@ import polars as pl
 from warehouse import queries
 from warehouse.catalogue import load_catalogue
 
-from . import transform
+from . import common, transform
 
 FONT = "STSong-Light"  # a CID font every PDF reader has: nothing to embed or ship
 RANKED = ["permits", "penalties", "requests_new", "duplicate_share"]
 MAX_FINDINGS = 25
-
-
-def figure(key: str, value) -> str:
-    """A value as the pages write it: shares as percentages, counts whole, none as —."""
-    if value is None:
-        return "—"
-    unit = next((m.get("unit") for m in load_catalogue().metrics if m["key"] == key), None)
-    if unit == "share":
-        return f"{value:.1%}"
-    if unit == "万元":
-        return f"{value:,.2f}"
-    return f"{value:,.0f}"
-
-
-def change(key: str, value) -> str:
-    if value is None:
-        return "—"
-    unit = next((m.get("unit") for m in load_catalogue().metrics if m["key"] == key), None)
-    return f"{value * 100:+.1f} 个百分点" if unit == "share" else f"{value:+,.0f}"
 
 
 def content(con, province: str, parent: str, year: int) -> dict:
@@ -86,7 +67,7 @@ def build(con, province: str, parent: str, year: int, published_at: str = "") ->
         story.append(Paragraph("说明：本简报含示例数据（合成演示数据），不是真实报告。", small))
     story.append(Paragraph("一、主要指标", head))
     kpi_rows = [["指标", f"{year}年", "与上年比较"]] + [
-        [cat.label(key), figure(key, value), change(key, delta)] for key, (value, delta) in data["kpis"].items()]
+        [cat.label(key), common.format_value(key, value), common.format_change(key, delta) or "—"] for key, (value, delta) in data["kpis"].items()]
     story.append(table(kpi_rows, [width * 0.4, width * 0.3, width * 0.3]))
     notes = []
     if data["only_now"] or data["only_before"]:
@@ -108,8 +89,8 @@ def build(con, province: str, parent: str, year: int, published_at: str = "") ->
     for unit in data["units"].to_dicts():
         doubtful = set(unit.get("uncertain_metrics") or [])
         rows.append([unit["jurisdiction_name"]]
-                    + [figure(k, unit[k]) + ("（待核）" if k in doubtful else "") for k in RANKED]
-                    + [change("permits", unit.get("permits_change")),
+                    + [common.format_value(k, unit[k]) + ("（待核）" if k in doubtful else "") for k in RANKED]
+                    + [common.format_change("permits", unit.get("permits_change")) or "—",
                        "—" if unit.get("permits_rank_parent") is None else f"第{unit['permits_rank_parent']}名"])
     story.append(table(rows, [width * 0.16] + [width * 0.14] * 4 + [width * 0.13, width * 0.15]))
     story += [PageBreak(), Paragraph("四、主要质量问题", head)]

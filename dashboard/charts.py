@@ -4,6 +4,8 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from .transform import CERTAIN_MARK, UNCERTAIN_MARK
+
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 PALETTE = ["#1f5fa8", "#d9822b", "#3a9d5d", "#c23b3b", "#7a5ba6", "#8c6d31", "#4c9fb8", "#b3b3b3"]
 # Series colours: 12 distinguishable hues (Tableau 20, dark and light pairs), at most MAX_SERIES lines per chart.
@@ -25,7 +27,7 @@ def nianbao_theme() -> alt.theme.ThemeConfig:
                        "view": {"stroke": None}}}
 
 
-UNCERTAIN = "待核"
+UNCERTAIN, CERTAIN = UNCERTAIN_MARK, CERTAIN_MARK  # the marks transform.with_certainty writes
 CERTAINTY_TOOLTIP = alt.Tooltip("certainty:N", title="数据状态")
 
 
@@ -38,7 +40,7 @@ def ranking(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f") -> alt
     """Bars per unit, values written at their end; a 待核 value is a hollow bar marked 待核."""
     data = df.filter(pl.col(metric).is_not_null())
     if "certainty" not in data.columns:
-        data = data.with_columns(pl.lit("可靠").alias("certainty"))
+        data = data.with_columns(pl.lit(CERTAIN).alias("certainty"))
     order = data.sort(metric, descending=True)["jurisdiction_name"].to_list()  # one explicit order for every layer
     base = alt.Chart(data).encode(
         y=alt.Y("jurisdiction_name:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
@@ -52,7 +54,7 @@ def ranking(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f") -> alt
     bars = base.mark_bar(stroke=PALETTE[0], strokeWidth=1.5).encode(fill=_fill(PALETTE[0]))
     values = base.mark_text(align="left", dx=4, color="#333").encode(
         text=alt.Text(f"{metric}:Q", format=fmt))
-    marks = base.transform_filter(alt.datum.certainty != "可靠").mark_text(
+    marks = base.transform_filter(alt.datum.certainty != CERTAIN).mark_text(
         align="left", dx=4, dy=-7, fontSize=10, color=PALETTE[3]).encode(text="certainty:N")
     return (bars + values + marks).properties(height=alt.Step(22))
 
@@ -71,7 +73,7 @@ def banded(bands: pl.DataFrame, label: str) -> alt.Chart:
 def grouped_bars(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f", colors: alt.Scale | None = None) -> alt.Chart:
     """Bars per unit and year; a 待核 value is drawn hollow. (`colors` is for line charts; bars are coloured by year.)"""
     if "certainty" not in df.columns:
-        df = df.with_columns(pl.lit("可靠").alias("certainty"))
+        df = df.with_columns(pl.lit(CERTAIN).alias("certainty"))
     if "series" not in df.columns:
         df = df.with_columns(pl.col("jurisdiction_name").alias("series"))
     return alt.Chart(df).mark_bar(strokeWidth=1.5).encode(
@@ -93,7 +95,7 @@ def trend(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f", series: 
     if "series" not in df.columns:
         df = df.with_columns(pl.col("jurisdiction_name").alias("series"))
     if "certainty" not in df.columns:
-        df = df.with_columns(pl.lit("可靠").alias("certainty"))
+        df = df.with_columns(pl.lit(CERTAIN).alias("certainty"))
     color = alt.Color("series:N", title=series, scale=colors or alt.Undefined,
                       legend=alt.Legend(columns=2 if df["series"].n_unique() > 6 else 1, labelLimit=220))
     base = alt.Chart(df).encode(

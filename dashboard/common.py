@@ -1,8 +1,10 @@
 """Shared page scaffolding: the cached connection, filters, labels from the catalogue, the empty state."""
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
+from dashboard import charts
 from warehouse import queries
 from warehouse.catalogue import load_catalogue
 
@@ -39,6 +41,20 @@ def is_share(key: str) -> bool:
     return _unit(key) == "share"
 
 
+def format_value(key: str, value) -> str:
+    """A value as every page and the briefing write it: shares as percentages, 万元 with decimals, counts whole."""
+    if value is None:
+        return "—"
+    return f"{value:.1%}" if is_share(key) else f"{value:,.2f}" if _unit(key) == "万元" else f"{value:,.0f}"
+
+
+def format_change(key: str, delta) -> str | None:
+    """A change on last year: percentage points for shares."""
+    if delta is None:
+        return None
+    return f"{delta * 100:+.1f} 个百分点" if is_share(key) else f"{delta:+,.0f}"
+
+
 def value_format(key: str) -> str:
     """How a metric's values read on axes and tooltips: shares as percentages, 万元 with decimals, counts whole."""
     return {"share": ".1%", "万元": ",.2f"}.get(_unit(key), ",.0f")
@@ -51,10 +67,8 @@ EXPORT_EXTRA = {"synthetic": "示例数据", "certainty": "数据状态", "uncer
                 "published_at": "发布日期", "t4_version": "表四模板", "status": "解析状态"}
 
 
-def column_notes(columns: list[str]) -> "pl.DataFrame":
+def column_notes(columns: list[str]) -> pl.DataFrame:
     """The 数据说明 sheet: each exported column's Chinese name, meaning, unit, numerator and denominator."""
-    import polars as pl
-
     cat = load_catalogue()
     metrics = {m["key"]: m for m in cat.metrics}
     units = {"share": "比例（0–1）"}
@@ -92,8 +106,6 @@ def chinese_column(column: str) -> str:
 
 def export_frame(df):
     """Chinese headers, lists and booleans as words, dates as 2024年3月10日: what an office opens in Excel."""
-    import polars as pl
-
     out = df
     for column, dtype in df.schema.items():
         if dtype == pl.Boolean:
@@ -103,7 +115,7 @@ def export_frame(df):
                 {m["key"]: m["label"] for m in load_catalogue().metrics}, default=pl.element()))
             out = out.with_columns(names.list.join("、").alias(column))
         elif dtype == pl.Date:
-            out = out.with_columns(pl.col(column).dt.strftime("%Y年%-m月%-d日").alias(column))
+            out = out.with_columns(charts.chinese_date(column).alias(column))
     return out.rename({c: chinese_column(c) for c in df.columns})
 
 
@@ -184,8 +196,6 @@ def region_filters(con, key_prefix: str, with_year: bool = True, default_league:
 def name_checks(df):
     """Check results read in Chinese from the catalogue: a 检查项 column beside `code`, kind, severity and status
     in words, and `reasons` (codes joined by 、) rewritten as names, each named once."""
-    import polars as pl
-
     cat = load_catalogue()
     if "code" in df.columns:
         names = {code: cat.check_label(code) for code in df["code"].unique().to_list() if code}
@@ -216,8 +226,6 @@ def show_table(df, container=st, percent: tuple[str, ...] = (), empty: str = "�
     if df.is_empty():
         container.caption(empty)
         return
-    import polars as pl
-
     cat = load_catalogue()
     metric_keys = {m["key"] for m in cat.metrics}
     names = {c: COLUMN_LABELS.get(c) or (cat.label(c) if c in metric_keys else c) for c in df.columns}
@@ -241,8 +249,6 @@ def synthetic_notice(df) -> None:
 
 
 def mark_synthetic(df, column: str = "jurisdiction_name"):
-    import polars as pl
-
     if "synthetic" not in df.columns or column not in df.columns:
         return df
     return df.with_columns(pl.when(pl.col("synthetic")).then(pl.col(column) + f"（{SYNTHETIC_BADGE}）")

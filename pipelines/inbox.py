@@ -15,23 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from warehouse.catalogue import load_catalogue
+
 from .report.readers import MAX_BYTES, read_safely
 
 # files the pipeline writes beside generated documents, and editor/transfer leftovers
 AUXILIARY_SUFFIXES = {b".jsonl", b".json", b".md", b".yaml", b".tmp", b".part", b".crdownload"}
 SYNTHETIC_MARK = "示例数据"
 
-SKIP_REASONS = {
-    "not_regular_file": "不是普通文件（{what}），未读取",
-    "symlink_outside": "符号链接指向收件箱之外，未跟随",
-    "symlink_loop": "符号链接形成循环，无法解析",
-    "symlink_dangling": "符号链接的目标不存在",
-    "symlink_directory": "符号链接指向目录，未跟随",
-    "unreadable": "无法读取（{what}）",
-    "too_large": "文件过大（{what}），超过 {limit} MB 上限，未读取",
-    "auxiliary": "隐藏文件或辅助文件（.json/.md/.part 等），不是报告",
-    "changed_while_reading": "读取时文件被替换为非普通文件，未读取",
-}
 
 
 def display_name(raw: bytes) -> str:
@@ -71,7 +62,8 @@ class Skipped:
 
 
 def skipped(path: bytes, code: str, **what) -> Skipped:
-    return Skipped(path, code, SKIP_REASONS[code].format(limit=MAX_BYTES // 2**20, **what))
+    reason = load_catalogue().raw["skip_codes"][code]  # the reasons live in the field catalogue
+    return Skipped(path, code, reason.format(limit=MAX_BYTES // 2**20, **what))
 
 
 def _kind_of(mode: int) -> str:

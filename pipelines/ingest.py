@@ -26,8 +26,7 @@ def parse_stored(row: dict, province: str | None) -> dict:
     return result
 
 
-def _parse_safely(args: tuple[dict, str | None]) -> dict:
-    row, province = args
+def _parse_safely(row: dict, province: str | None) -> dict:
     try:
         return parse_stored(row, province)
     except Exception as exc:  # a parser bug must not stop the other documents
@@ -39,7 +38,7 @@ def parse_many(rows: list[dict], province: str | None, progress=None) -> list[di
     """Parse documents one after another in this process; parallelism is the executor's (one step per partition)."""
     results = []
     for i, row in enumerate(rows, start=1):
-        results.append(_parse_safely((row, province)))
+        results.append(_parse_safely(row, province))
         if progress and i % 50 == 0:
             progress(i, len(rows))
     return results

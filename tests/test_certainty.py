@@ -1,6 +1,4 @@
 """A value nobody can be sure of stays marked from the cell to the chart: cell status → mart → page."""
-import json
-import os
 import shutil
 
 import duckdb

@@ -93,9 +93,9 @@ class Column(http.server.BaseHTTPRequestHandler):
         return f"<html><body><ul>{links}</ul>{more}</body></html>".encode()
 
     def _with_attachment(self) -> bytes:
-        return (f"<html><body><h1>2024年政府信息公开工作年度报告</h1><span>发布时间：2025-01-20</span>"
-                f'<a href="/files/report-c.pdf">附件：年度报告.pdf</a><a href="/files/huge.pdf">附件：扫描件</a>'
-                f"</body></html>").encode()
+        return ("<html><body><h1>2024年政府信息公开工作年度报告</h1><span>发布时间：2025-01-20</span>"
+                '<a href="/files/report-c.pdf">附件：年度报告.pdf</a><a href="/files/huge.pdf">附件：扫描件</a>'
+                "</body></html>").encode()
 
 
 @pytest.fixture

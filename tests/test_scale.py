@@ -1,10 +1,8 @@
 """Scale-out on Dagster's executors: one parse step per partition, the multiprocess executor, Parquet shards that
 make a failed partition the only one parsed again, and the cluster configuration checked against Dagster's schema."""
 import os
-import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 

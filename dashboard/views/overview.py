@@ -25,10 +25,8 @@ if leave_out:
 else:
     values, (only_now, only_before) = transform.kpis(now, before)
 for column, (key, (value, delta)) in zip(st.columns(len(values)), values.items()):
-    share = common.is_share(key)
-    shown = "—" if value is None else (f"{value:.1%}" if share else f"{value:,.0f}")
-    change = None if delta is None else (f"{delta * 100:+.1f} 个百分点" if share else f"{delta:+,.0f}")
-    column.metric(common.label(key), shown, change, help=common.help_text(key), delta_color="off" if share else "normal")
+    column.metric(common.label(key), common.format_value(key, value), common.format_change(key, delta),
+                  help=common.help_text(key), delta_color="off" if common.is_share(key) else "normal")
 if doubtful:
     st.caption(f"其中 {doubtful} 个地区的部分数值待核（原文表格受损，无法唯一确定），"
                + ("已不计入上面的指标。" if leave_out else "已计入；可打开“不计待核数值”。"))

@@ -440,7 +440,12 @@ def _read_t4(rows: list[Row], result: Tables) -> None:
 
 
 T4_PART_WIDTH = 5
-_T4_PART_GROUP = (("直接起诉", "lit_direct"), ("复议后起诉", "lit_after_review"), ("行政复议", "review"))
+
+
+@lru_cache(maxsize=1)
+def _t4_part_words() -> tuple[tuple[str, str], ...]:
+    """(word, group): the words that name each group's own small table, from the catalogue."""
+    return tuple((g["match"], g["group"]) for g in load_catalogue().raw["t4"]["groups"])
 
 
 def _read_t4_parts(rows: list[Row], result: Tables, keys: list[str]) -> bool:
@@ -448,7 +453,7 @@ def _read_t4_parts(rows: list[Row], result: Tables, keys: list[str]) -> bool:
     group of each comes from its own header, so their order does not matter."""
     if len(rows) < 3 or any(len(_trim_blanks(r.values)) != T4_PART_WIDTH for r in rows):
         return False
-    groups = [next((group for word, group in _T4_PART_GROUP if word in _own_header(r)), None) for r in rows]
+    groups = [next((group for word, group in _t4_part_words() if word in _own_header(r)), None) for r in rows]
     if sorted(g for g in groups if g) != ["lit_after_review", "lit_direct", "review"]:
         return False
     result.template["t4"] = result.template.get("t2") or result.template.get("t3") or "v2021"
@@ -463,7 +468,7 @@ def _own_header(row: Row) -> str:
     """The label parts that name this sub-table: from the last group word on (earlier parts may be the tail of
     the previous sub-table or the table's title)."""
     label = row.label
-    starts = [label.rfind(word) for word, _ in _T4_PART_GROUP]
+    starts = [label.rfind(word) for word, _ in _t4_part_words()]
     return label[max(starts):] if max(starts) >= 0 else label
 
 
