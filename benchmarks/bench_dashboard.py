@@ -26,6 +26,7 @@ calls = {
     "overview": [lambda: queries.provinces(con), lambda: queries.leagues(con, province), lambda: queries.years(con),
                  lambda: queries.metrics(con, province, None, year), lambda: queries.metrics(con, province, None, year - 1)],
     "compare": [lambda: queries.metrics(con, province), lambda: queries.all_metrics(con)],
+    "map": [lambda: queries.outlines(con, province), lambda: queries.metrics(con, province, None, year)],
     "requests": [lambda: queries.outcome_mix(con, province, None, year), lambda: queries.applicant_mix(con, province, None, year)],
     "review": [lambda: queries.metrics(con, province)],
     "quality": [lambda: queries.coverage(con, province), lambda: queries.quality_scores(con, province),
@@ -97,7 +98,7 @@ with tempfile.TemporaryDirectory() as tmp:
             warm.goto(f"http://127.0.0.1:{warm_port}/")
             warm.wait_for_selector(CHART, timeout=120000)
             warm.close()
-        for page_name in ["", "compare", "requests", "review", "quality", "detail"]:
+        for page_name in ["", "compare", "map", "requests", "review", "quality", "detail"]:
             selector = "[data-testid='stDataFrame']" if page_name == "detail" else CHART
             ready[page_name or "overview"] = statistics.median(
                 seconds_to_ready(browser, f"http://127.0.0.1:{port}/{page_name}", selector) for _ in range(3))

@@ -8,6 +8,7 @@ PAGES = Path(__file__).parent / "views"  # not "pages/": Streamlit would also li
 navigation = st.navigation([
     st.Page(PAGES / "overview.py", title="总览", icon=":material/dashboard:", default=True),
     st.Page(PAGES / "compare.py", title="对比", icon=":material/compare_arrows:"),
+    st.Page(PAGES / "map.py", title="地图", icon=":material/map:"),
     st.Page(PAGES / "requests.py", title="依申请公开", icon=":material/mail:"),
     st.Page(PAGES / "review.py", title="复议诉讼", icon=":material/gavel:"),
     st.Page(PAGES / "quality.py", title="数据质量", icon=":material/fact_check:"),

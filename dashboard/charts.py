@@ -12,6 +12,7 @@ PALETTE = ["#1f5fa8", "#d9822b", "#3a9d5d", "#c23b3b", "#7a5ba6", "#8c6d31", "#4
 SERIES_PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                   "#bcbd22", "#17becf", "#aec7e8", "#ffbb78"]
 MAX_SERIES = len(SERIES_PALETTE)
+BLUES = ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]  # map bands, lightest first
 
 
 def stable_colors(names: list[str]) -> alt.Scale:
@@ -162,3 +163,39 @@ def coverage_matrix(df: pl.DataFrame) -> alt.Chart:
         tooltip=[alt.Tooltip("jurisdiction_name:N", title="地区"), alt.Tooltip("year:O", title="年度"),
                  alt.Tooltip("状态:N"), alt.Tooltip("发布日期:N"), alt.Tooltip("法定期限:N")],
     ).properties(height=alt.Step(16))
+
+
+def choropleth(units: dict, borders: dict, labels: pl.DataFrame, label: str, fmt: str) -> alt.LayerChart:
+    """Units coloured by the metric's bands — the quantile bands of 总览's 分档分布, so one large unit does not
+    leave all others pale; layers from transform.map_features. 无数据 is grey, never a colour of the scale; a 待核 value is hollow
+    with a dashed red outline and marked 待核, as on the bars."""
+    tooltip = [alt.Tooltip("properties.name:N", title="地区"), alt.Tooltip("properties.league:N", title="盟/市"),
+               alt.Tooltip("properties.value:Q", title=label, format=fmt),
+               alt.Tooltip("properties.change:Q", title="与上年比较", format="+" + fmt.lstrip(",")),
+               alt.Tooltip("properties.rank:Q", title="盟/市内排名"),
+               alt.Tooltip("properties.certainty:N", title="数据状态"),
+               alt.Tooltip("properties.synthetic:N", title="示例数据")]
+    missing = "datum.properties.value == null"
+    doubtful = f"datum.properties.certainty == '{UNCERTAIN}'"
+    shapes = alt.Chart(alt.Data(values=units["features"])).mark_geoshape(stroke="white", strokeWidth=0.8).encode(
+        color=alt.condition(f"{missing} || {doubtful}", alt.value("#ffffff"),
+                            alt.Color("properties.band:N", title=label, sort=units["bands"],
+                                      scale=alt.Scale(domain=units["bands"], range=BLUES[-len(units["bands"]):] if units["bands"] else BLUES),
+                                      legend=alt.Legend(orient="bottom-right", symbolType="square"))),
+        stroke=alt.condition(doubtful, alt.value(PALETTE[3]), alt.value("#9a9a9a")),
+        strokeWidth=alt.condition(doubtful, alt.value(2), alt.value(0.8)),
+        strokeDash=alt.condition(doubtful, alt.value([4, 2]), alt.value([1, 0])),
+        tooltip=tooltip).project(type="mercator")
+    nodata = alt.Chart(alt.Data(values=[f for f in units["features"] if f["properties"]["value"] is None])) \
+        .mark_geoshape(fill="#e6e6e6", stroke="#9a9a9a", strokeWidth=0.8).encode(tooltip=tooltip).project(type="mercator")
+    layers = [shapes, nodata]
+    if borders["features"]:
+        layers.append(alt.Chart(alt.Data(values=borders["features"])).mark_geoshape(
+            filled=False, stroke="#333333", strokeWidth=1.4).project(type="mercator"))
+    if not labels.is_empty():
+        points = alt.Chart(labels).encode(longitude="longitude:Q", latitude="latitude:Q").project(type="mercator")
+        layers.append(points.transform_filter(alt.datum.name != "").mark_text(
+            fontSize=11, color="#222222", dy=-6).encode(text="name:N"))
+        layers.append(points.transform_filter(alt.datum.certainty == UNCERTAIN).mark_text(
+            fontSize=10, color=PALETTE[3], dy=8).encode(text="certainty:N"))
+    return alt.layer(*layers).properties(height=560)

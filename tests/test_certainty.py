@@ -1,4 +1,5 @@
 """A value nobody can be sure of stays marked from the cell to the chart: cell status → mart → page."""
+import json
 import shutil
 
 import duckdb
@@ -79,3 +80,38 @@ def _chart_rows(chart) -> dict[str, str]:
         table = pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()
         rows.update({r["jurisdiction_name"]: r["certainty"] for r in table if "certainty" in r})
     return rows
+
+
+def _map_units(chart) -> dict[str, dict]:
+    """name → properties of every unit shape in the map's spec (GeoJSON features inlined by the page)."""
+    found = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "Feature" and "code" in node.get("properties", {}):
+                found[node["properties"]["name"]] = node["properties"]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(chart.proto.spec))
+    return found
+
+
+def test_map_marks_uncertain_units_and_tells_no_data_from_zero(warehouse, monkeypatch):
+    monkeypatch.setenv("NIANBAO_PUBLISHED", warehouse.published_path)
+    at = AppTest.from_file(str(ROOT / "dashboard" / "views" / "map.py"), default_timeout=60)
+    at.query_params.update({"league": "150600", "year": "2022"})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.selectbox(key="map_metric").set_value("requests_new").run()
+    units = _map_units(at.get("vega_lite_chart")[0])
+    assert len(units) == 9  # every banner/district of 鄂尔多斯市, with or without a report
+    assert units["鄂托克旗"]["certainty"] == "待核" and units["鄂托克旗"]["value"] == 6
+    assert units["鄂托克前旗"]["certainty"] == "可靠" and units["杭锦旗"]["certainty"] == "原表不平衡"
+    assert units["乌审旗"]["certainty"] == "无数据" and units["乌审旗"]["value"] is None
+    spec = json.dumps(json.loads(at.get("vega_lite_chart")[0].proto.spec), ensure_ascii=False)
+    assert "datum.properties.certainty == '待核'" in spec and '"strokeDash"' in spec  # hollow, dashed, and marked
+    assert any("待核（空心、红色虚线）1 个" in c.value and "无数据（灰色）6 个" in c.value for c in at.caption)

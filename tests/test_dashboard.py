@@ -334,3 +334,12 @@ def test_ranking_is_drawn_in_order(published):
     order = spec["layer"][0]["encoding"]["y"]["sort"]
     values = {row["jurisdiction_name"]: row["permits"] for row in _datasets(at.get("vega_lite_chart")[0])}
     assert order == sorted(values, key=lambda name: -values[name])
+
+
+def test_no_english_select_all_in_the_pickers(published):
+    """Streamlit adds an English "Select all" to multiselects unless told not to."""
+    at = app(ROOT / "dashboard" / "views" / "compare.py").run()
+    at.radio(key="compare_mode").set_value("手动选择").run()
+    pickers = [at.multiselect(key="compare_units"), at.multiselect(key="compare_years")]
+    assert all(p.proto.select_all == 0 for p in pickers)
+    assert all(p.proto.placeholder.startswith("选择") for p in pickers)

@@ -157,6 +157,14 @@ def coverage(con, province_code: str, parent_code: str | None = None) -> pl.Data
     return frame(con, sql + " ORDER BY jurisdiction_code, year", params)
 
 
+def outlines(con, province_code: str, parent_code: str | None = None) -> pl.DataFrame:
+    """Unit outlines for the map: a 盟/市's counties, or a province's counties and its 盟/市 (for their borders)."""
+    if parent_code:
+        return frame(con, "SELECT * FROM boundaries WHERE parent_code = ? AND level = 'county' ORDER BY code",
+                     [parent_code])
+    return frame(con, "SELECT * FROM boundaries WHERE left(code, 2) = left(?, 2) ORDER BY level, code", [province_code])
+
+
 def ingest_errors(con) -> pl.DataFrame:
     return frame(con, "SELECT file_name, error_code, reason, detail, failed_at FROM ingest_errors ORDER BY failed_at DESC")
 

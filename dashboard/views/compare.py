@@ -13,19 +13,19 @@ units = pool.select("jurisdiction_code", "jurisdiction_name").unique().sort("jur
 names = dict(zip(units["jurisdiction_code"], units["jurisdiction_name"]))
 mode = st.radio("选择方式", ["全部", "同类（旗/县/市辖区/县级市）", "手动选择"], horizontal=True, key="compare_mode")
 if mode == "手动选择":
-    codes = st.multiselect("地区", list(names), default=list(names)[:4], format_func=names.get, key="compare_units")
+    codes = st.multiselect("地区", list(names), default=list(names)[:4], format_func=names.get, key="compare_units",
+                           select_all=False, placeholder="选择地区")  # Streamlit writes its "Select all" in English
 elif mode.startswith("同类"):
     kinds = {"旗": "旗", "县": "县", "区": "市辖区", "市": "县级市"}
     kind = st.selectbox("类型", list(kinds), format_func=kinds.get, key="compare_kind")
     codes = [c for c, n in names.items() if n.endswith(kind)]
 else:
     codes = list(names)
-metric_keys = ["permits", "penalties", "coercion", "requests_new", "duplicate_share", "disclosure_rate",
-               "review_total", "review_correction_rate", "litigation_total"]
-metric = st.selectbox("指标", metric_keys, format_func=common.label, key="compare_metric", help="口径见指标说明")
+metric = st.selectbox("指标", common.COMPARED_METRICS, format_func=common.label, key="compare_metric", help="口径见指标说明")
 st.caption(common.help_text(metric))
 all_years = sorted(pool["year"].unique().to_list())
-chosen_years = st.multiselect("年度", all_years, default=all_years[-3:], key="compare_years")
+chosen_years = st.multiselect("年度", all_years, default=all_years[-3:], key="compare_years", select_all=False,
+                              placeholder="选择年度")
 share = common.is_share(metric)
 minimum = st.number_input(f"仅显示某一年 {common.label(metric)} ≥" + ("（%）" if share else ""), value=0.0,
                           step=1.0, format="%.1f" if share else "%.0f", key="compare_min",

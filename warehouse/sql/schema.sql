@@ -2,6 +2,9 @@
 CREATE TABLE IF NOT EXISTS jurisdictions (
     code VARCHAR PRIMARY KEY, name VARCHAR, level VARCHAR, parent_code VARCHAR, parent_name VARCHAR,
     province_code VARCHAR, province_name VARCHAR);
+-- Simplified outlines of division-coded units for the map (GeoJSON geometry as text; see BOUNDARIES.md).
+CREATE TABLE IF NOT EXISTS boundaries (
+    code VARCHAR PRIMARY KEY, name VARCHAR, level VARCHAR, parent_code VARCHAR, geometry VARCHAR, source VARCHAR);
 CREATE TABLE IF NOT EXISTS documents (
     sha256 VARCHAR PRIMARY KEY, file_name VARCHAR, stored_path VARCHAR, size_bytes BIGINT,
     first_seen_at TIMESTAMP, synthetic BOOLEAN);
