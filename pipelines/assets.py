@@ -11,7 +11,7 @@ from dagster import (AssetExecutionContext, AssetIn, AssetKey, ConfigurableResou
 from pydantic import PrivateAttr
 
 from warehouse import db
-from warehouse.lock import RunLock
+from warehouse.lock import HELD_BY_PARENT, RunLock
 from warehouse.paths import Paths
 from warehouse.marts import build_marts
 
@@ -88,8 +88,6 @@ class WarehouseLock(ConfigurableResource):
             self._lock.release()
             self._lock = None
 
-
-HELD_BY_PARENT = "NIANBAO_LOCK_HELD"
 
 INPUT_SCHEMAS = {
     "received_files": {"path_bytes": pl.Binary, "path": pl.Utf8, "sha256": pl.Utf8, "size_bytes": pl.Int64,
@@ -211,15 +209,16 @@ def load_shards(context: OpExecutionContext, settings: NianbaoSettings, results:
     (delete-then-insert per document, one transaction per partition)."""
     store = settings.shard_store()
     documents = errors = reparsed = 0
-    for result in results:
-        if not result["shas"]:
-            continue
-        frames = {table: store.load(result["partition"], table, result["shas"]) for table in shards.TABLES}
-        with db.connect(settings.warehouse_path) as con:
+    # One connection for all partitions: closing one checkpoints the whole file, which grew with every partition.
+    with db.connect(settings.warehouse_path) as con:
+        for result in results:
+            if not result["shas"]:
+                continue
+            frames = {table: store.load(result["partition"], table, result["shas"]) for table in shards.TABLES}
             _replace_documents(con, result["shas"], frames)
-        documents += len(result["shas"])
-        errors += 0 if frames["ingest_errors"] is None else len(frames["ingest_errors"])
-        reparsed += result["reparsed"]
+            documents += len(result["shas"])
+            errors += 0 if frames["ingest_errors"] is None else len(frames["ingest_errors"])
+            reparsed += result["reparsed"]
     context.log.info(f"{documents} documents loaded from their shards ({reparsed} re-parsed by a new parser "
                      f"version): {documents - errors} reports, {errors} could not be read")
     context.add_output_metadata({"parsed": documents, "new": documents - reparsed, "reparsed": reparsed,

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from warehouse.lock import RunLock, WarehouseBusy
+from warehouse.lock import HELD_BY_PARENT, RunLock, WarehouseBusy
 from warehouse.paths import Paths
 
 from . import inbox as inbox_entries
@@ -64,6 +64,16 @@ def _parsed_documents(paths: Paths) -> int:
         con.close()
 
 
+def _install_instance_settings(home: Path) -> None:
+    """Storage under DAGSTER_HOME, telemetry off, one run at a time, no stdout capture: our dagster.yaml, copied
+    when the home has none and refreshed when it holds an older copy of ours (a user's own file is left alone)."""
+    target = home / "dagster.yaml"
+    ours = INSTANCE_YAML.read_text(encoding="utf-8")
+    header = ours.splitlines()[0]
+    if not target.exists() or (target.read_text(encoding="utf-8").startswith(header) and target.read_text(encoding="utf-8") != ours):
+        shutil.copyfile(INSTANCE_YAML, target)
+
+
 def run_main_job(inbox: str | None = None, warehouse: str | None = None, demo_count: int | None = None,
                  published: str | None = None, verbose: bool = False, wait_seconds: float | None = None,
                  workers: int | None = None) -> int:
@@ -71,8 +81,7 @@ def run_main_job(inbox: str | None = None, warehouse: str | None = None, demo_co
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(paths.dagster_home))).resolve()
     home.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(home)
-    if not (home / "dagster.yaml").exists():  # storage under DAGSTER_HOME, telemetry off, one run at a time
-        shutil.copyfile(INSTANCE_YAML, home / "dagster.yaml")
+    _install_instance_settings(home)
     if not inbox and demo_count != 0:
         ensure_demo(paths.demo_inbox, demo_count)
     workers = workers or default_workers(paths)
@@ -108,15 +117,25 @@ def _in_process(paths: Paths, run_config: dict, wait_seconds: float | None):
     return result.success, result
 
 
+WORKER_PRELOAD = ["pipelines.worker_preload"]
+
+
+def start_worker_server() -> None:
+    """Start the forkserver the multiprocess executor will use, with the step's libraries preloaded, before this
+    process imports Dagster and builds the run: the two start-ups (~5 s each) then overlap on two cores. Dagster's
+    executor finds the server running and forks every step process from it — with the server's environment, so
+    this must come after every variable the steps read is set."""
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(WORKER_PRELOAD)
+    forkserver.ensure_running()
+
+
 def _with_workers(paths: Paths, run_config: dict, wait_seconds: float | None, workers: int):
     """Dagster's multiprocess executor: each step — one per partition of the parse — in its own process, at most
     `workers` at a time. The worker processes rebuild the code location from the environment set here; this
     process holds the run lock for them all."""
-    from dagster import DagsterInstance, execute_job, reconstructable
-
-    from .assets import HELD_BY_PARENT
-    from .definitions import main_job_for_workers
-
     os.environ.update({"NIANBAO_VAR": str(paths.var), "NIANBAO_WAREHOUSE": str(paths.warehouse),
                        "NIANBAO_PUBLISHED": str(paths.published),
                        "NIANBAO_INBOX": os.pathsep.join(str(d) for d in paths.inbox_dirs)})
@@ -127,11 +146,16 @@ def _with_workers(paths: Paths, run_config: dict, wait_seconds: float | None, wo
     except WarehouseBusy as exc:
         return False, exc
     os.environ[HELD_BY_PARENT] = lock.holder()
-    # forkserver with the code location preloaded: a step process starts in a fraction of a second, not in ~4 s
+    start_worker_server()  # after the environment is set: step processes inherit the server's environment
+    from dagster import DagsterInstance, execute_job, reconstructable
+
+    from .definitions import main_job_for_workers
+
+    # forkserver with the code location and the libraries every step needs preloaded (pipelines/worker_preload.py)
     if run_config["loggers"]["console"]["config"]["log_level"] != "DEBUG":
         logging.getLogger("dagster").setLevel(logging.ERROR)  # the executor's own step-process lines
     config = {**run_config, "execution": {"config": {"multiprocess": {
-        "max_concurrent": workers, "start_method": {"forkserver": {"preload_modules": ["pipelines.definitions"]}}}}}}
+        "max_concurrent": workers, "start_method": {"forkserver": {"preload_modules": WORKER_PRELOAD}}}}}}
     try:
         with execute_job(reconstructable(main_job_for_workers), instance=DagsterInstance.get(), run_config=config,
                          raise_on_error=False) as result:

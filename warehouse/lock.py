@@ -13,6 +13,10 @@ from datetime import datetime
 from pathlib import Path
 
 
+# Set by `nianbao run --workers N` for its step processes: the run lock they would take is held by their parent.
+HELD_BY_PARENT = "NIANBAO_LOCK_HELD"
+
+
 class WarehouseBusy(RuntimeError):
     """Another run holds the warehouse."""
 
