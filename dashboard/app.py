@@ -14,4 +14,7 @@ navigation = st.navigation([
     st.Page(PAGES / "quality.py", title="数据质量", icon=":material/fact_check:"),
     st.Page(PAGES / "detail.py", title="报告详情", icon=":material/description:"),
 ])
+# Streamlit's own English messages (a mistyped page address) in Chinese; see the script for what it changes.
+st.html(f"<script>{(Path(__file__).parent / 'chinese_dialogs.js').read_text(encoding='utf-8')}</script>",
+        unsafe_allow_javascript=True)
 navigation.run()

@@ -29,6 +29,7 @@ def nianbao_theme() -> alt.theme.ThemeConfig:
 
 
 UNCERTAIN, CERTAIN = UNCERTAIN_MARK, CERTAIN_MARK  # the marks transform.with_certainty writes
+NO_DATA = "无数据"
 CERTAINTY_TOOLTIP = alt.Tooltip("certainty:N", title="数据状态")
 
 
@@ -165,32 +166,36 @@ def coverage_matrix(df: pl.DataFrame) -> alt.Chart:
     ).properties(height=alt.Step(16))
 
 
-def choropleth(units: dict, borders: dict, labels: pl.DataFrame, label: str, fmt: str) -> alt.LayerChart:
+def choropleth(units: dict, borders: dict, labels: pl.DataFrame, label: str, fmt: str) -> dict:
     """Units coloured by the metric's bands — the quantile bands of 总览's 分档分布, so one large unit does not
-    leave all others pale; layers from transform.map_features. 无数据 is grey, never a colour of the scale; a 待核 value is hollow
-    with a dashed red outline and marked 待核, as on the bars."""
+    leave all others pale; layers from transform.map_features. 无数据 is grey, never a colour of the scale; a 待核
+    value is hollow with a dashed red outline and marked 待核, as on the bars; the legend names both.
+
+    Returns the Vega-Lite spec (for st.vega_lite_chart): Altair walks every coordinate of inline data, which took
+    ~1.2 s per draw of the province, so the chart is built on named placeholders and the features go in after."""
     tooltip = [alt.Tooltip("properties.name:N", title="地区"), alt.Tooltip("properties.league:N", title="盟/市"),
                alt.Tooltip("properties.value:Q", title=label, format=fmt),
                alt.Tooltip("properties.change:Q", title="与上年比较", format="+" + fmt.lstrip(",")),
                alt.Tooltip("properties.rank:Q", title="盟/市内排名"),
                alt.Tooltip("properties.certainty:N", title="数据状态"),
                alt.Tooltip("properties.synthetic:N", title="示例数据")]
-    missing = "datum.properties.value == null"
     doubtful = f"datum.properties.certainty == '{UNCERTAIN}'"
-    shapes = alt.Chart(alt.Data(values=units["features"])).mark_geoshape(stroke="white", strokeWidth=0.8).encode(
-        color=alt.condition(f"{missing} || {doubtful}", alt.value("#ffffff"),
-                            alt.Color("properties.band:N", title=label, sort=units["bands"],
-                                      scale=alt.Scale(domain=units["bands"], range=BLUES[-len(units["bands"]):] if units["bands"] else BLUES),
-                                      legend=alt.Legend(orient="bottom-right", symbolType="square"))),
+    bands = units["bands"]
+    extra = {NO_DATA: "#e6e6e6", UNCERTAIN: "#ffffff"}  # grey and hollow, named in the legend too
+    shown = {f["properties"]["band"] for f in units["features"]}
+    domain = bands + [name for name in extra if name in shown]
+    fill = alt.Color("properties.band:N", title=label, sort=domain,
+                     scale=alt.Scale(domain=domain, range=BLUES[-len(bands):] * bool(bands) + [extra[n] for n in domain[len(bands):]]),
+                     legend=alt.Legend(orient="bottom-right", symbolType="square", symbolStrokeColor="#9a9a9a"))
+    shapes = alt.Chart(alt.NamedData(name="units")).mark_geoshape(strokeWidth=0.8).encode(
+        color=fill,
         stroke=alt.condition(doubtful, alt.value(PALETTE[3]), alt.value("#9a9a9a")),
         strokeWidth=alt.condition(doubtful, alt.value(2), alt.value(0.8)),
         strokeDash=alt.condition(doubtful, alt.value([4, 2]), alt.value([1, 0])),
         tooltip=tooltip).project(type="mercator")
-    nodata = alt.Chart(alt.Data(values=[f for f in units["features"] if f["properties"]["value"] is None])) \
-        .mark_geoshape(fill="#e6e6e6", stroke="#9a9a9a", strokeWidth=0.8).encode(tooltip=tooltip).project(type="mercator")
-    layers = [shapes, nodata]
+    layers = [shapes]
     if borders["features"]:
-        layers.append(alt.Chart(alt.Data(values=borders["features"])).mark_geoshape(
+        layers.append(alt.Chart(alt.NamedData(name="borders")).mark_geoshape(
             filled=False, stroke="#333333", strokeWidth=1.4).project(type="mercator"))
     if not labels.is_empty():
         points = alt.Chart(labels).encode(longitude="longitude:Q", latitude="latitude:Q").project(type="mercator")
@@ -198,4 +203,10 @@ def choropleth(units: dict, borders: dict, labels: pl.DataFrame, label: str, fmt
             fontSize=11, color="#222222", dy=-6).encode(text="name:N"))
         layers.append(points.transform_filter(alt.datum.certainty == UNCERTAIN).mark_text(
             fontSize=10, color=PALETTE[3], dy=8).encode(text="certainty:N"))
-    return alt.layer(*layers).properties(height=560)
+    spec = alt.layer(*layers).properties(height=560).to_dict()
+    features = {"units": units["features"], "borders": borders["features"]}
+    for layer in spec["layer"]:
+        name = layer.get("data", {}).get("name")
+        if name in features:
+            layer["data"] = {"values": features[name]}
+    return spec

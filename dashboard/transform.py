@@ -169,6 +169,13 @@ def label_point(geometry: dict) -> tuple[float, float]:
     return x, y
 
 
+def _map_band(value, certainty, names: list[str], edges: list[float]) -> str:
+    """A unit's legend entry on the map: its band, or 无数据, or 待核 (drawn hollow: its colour would claim a band)."""
+    if value is None:
+        return "无数据"
+    return UNCERTAIN_MARK if certainty == UNCERTAIN_MARK else names[band_of(value, edges)]
+
+
 def map_features(outlines: pl.DataFrame, metrics: pl.DataFrame, metric: str,
                  percent: bool = False) -> tuple[dict, dict, pl.DataFrame]:
     """The map's three layers: county features carrying the metric's value, change, rank and certainty; the
@@ -196,7 +203,7 @@ def map_features(outlines: pl.DataFrame, metrics: pl.DataFrame, metric: str,
         row = values.get(unit["code"], {})
         value = row.get(metric)
         properties = {"code": unit["code"], "name": unit["name"], "league": leagues.get(unit["parent_code"], ""),
-                      "value": value, "band": names[band_of(value, edges)] if value is not None else "无数据",
+                      "value": value, "band": _map_band(value, row.get("certainty"), names, edges),
                       "change": row.get(f"{metric}_change"), "rank": row.get(f"{metric}_rank_parent"),
                       "certainty": row.get("certainty") if value is not None else "无数据",
                       "synthetic": "是" if row.get("synthetic") else ("否" if row else "—")}

@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--wait", type=float, default=None,
                      help="seconds to wait for another run to finish before refusing (default 900)")
     run.add_argument("--workers", type=int, default=None,
-                     help="worker processes for Dagster's multiprocess executor (default: the cores when 3000+ documents "
+                     help="worker processes for Dagster's multiprocess executor (default: the cores when 1000+ documents "
                           "wait to be parsed, else 1 = in-process)")
     run.add_argument("-v", "--verbose", action="store_true", help="show Dagster's event lines on the terminal")
     run.add_argument("--demo", type=int, default=None, help="generated demo documents to include (default from seeds/demo.yaml)")

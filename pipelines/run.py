@@ -33,12 +33,14 @@ def ensure_demo(folder: Path, count: int | None = None) -> None:
     generate(folder, seed=settings["seed"], count=count, formats=settings["formats"])
 
 
-SMALL_INBOX = 3000  # fewer documents to parse than this: one process beats starting worker processes (~2 s a step)
+# Fewer documents to parse than this: one process. Measured here: 1,000 documents took 27–29 s in-process and
+# 25 s on two workers (the worker server takes ~5 s to start, partly hidden behind this process's own start-up).
+SMALL_INBOX = 1000
 
 
 def default_workers(paths: Paths) -> int:
-    """The machine's cores when many documents wait to be parsed; in-process otherwise (a step process costs ~2 s
-    to start, more than parsing a few hundred reports). Waiting = files in the inbox − documents already parsed."""
+    """The machine's cores when many documents wait to be parsed; in-process otherwise.
+    Waiting = files in the inbox − documents already parsed."""
     files = sum(len(inbox_entries.scan([d])[0]) for d in paths.inbox_dirs if d.is_dir())
     return (os.cpu_count() or 1) if files - _parsed_documents(paths) >= SMALL_INBOX else 1
 
@@ -132,6 +134,14 @@ def start_worker_server() -> None:
     forkserver.ensure_running()
 
 
+def stop_worker_server() -> None:
+    """The server keeps the environment it started with, so a second run in this process (paths, lock holder)
+    must get a new one."""
+    from multiprocessing import forkserver
+
+    forkserver._forkserver._stop()  # CPython's own clean shutdown (3.8+); there is no public one
+
+
 def _with_workers(paths: Paths, run_config: dict, wait_seconds: float | None, workers: int):
     """Dagster's multiprocess executor: each step — one per partition of the parse — in its own process, at most
     `workers` at a time. The worker processes rebuild the code location from the environment set here; this
@@ -146,21 +156,24 @@ def _with_workers(paths: Paths, run_config: dict, wait_seconds: float | None, wo
     except WarehouseBusy as exc:
         return False, exc
     os.environ[HELD_BY_PARENT] = lock.holder()
-    start_worker_server()  # after the environment is set: step processes inherit the server's environment
-    from dagster import DagsterInstance, execute_job, reconstructable
-
-    from .definitions import main_job_for_workers
-
-    # forkserver with the code location and the libraries every step needs preloaded (pipelines/worker_preload.py)
-    if run_config["loggers"]["console"]["config"]["log_level"] != "DEBUG":
-        logging.getLogger("dagster").setLevel(logging.ERROR)  # the executor's own step-process lines
-    config = {**run_config, "execution": {"config": {"multiprocess": {
-        "max_concurrent": workers, "start_method": {"forkserver": {"preload_modules": WORKER_PRELOAD}}}}}}
+    verbose = run_config["loggers"]["console"]["config"]["log_level"] == "DEBUG"
     try:
+        stop_worker_server()  # one left by an earlier run in this process has that run's environment
+        start_worker_server()  # after the environment is set: step processes inherit the server's environment
+        from dagster import DagsterInstance, execute_job, reconstructable
+
+        from .definitions import main_job_for_workers
+
+        if not verbose:
+            logging.getLogger("dagster").setLevel(logging.ERROR)  # the executor's own step-process lines
+        # forkserver with the code location and the libraries every step needs (pipelines/worker_preload.py)
+        config = {**run_config, "execution": {"config": {"multiprocess": {
+            "max_concurrent": workers, "start_method": {"forkserver": {"preload_modules": WORKER_PRELOAD}}}}}}
         with execute_job(reconstructable(main_job_for_workers), instance=DagsterInstance.get(), run_config=config,
                          raise_on_error=False) as result:
             return result.success, _Finished(result)
     finally:
+        stop_worker_server()
         os.environ.pop(HELD_BY_PARENT, None)
         lock.release()
 

@@ -4,6 +4,7 @@ importing Dagster's SQLite storage (alembic, sqlalchemy) while opening the insta
 ~1 s importing pyarrow.dataset, python-docx and PDFium on its first document — ~2 s per step, on the critical path.
 The libraries are imported lazily elsewhere so that `nianbao parse` on one file stays quick."""
 import tempfile
+from pathlib import Path
 
 import charset_normalizer  # noqa: F401
 import docx  # noqa: F401
@@ -21,6 +22,7 @@ import pipelines.definitions  # noqa: F401 — the code location every step rebu
 def _open_an_instance_once() -> None:
     """Opening an instance imports the storage classes Dagster loads by name (what a step does first)."""
     with tempfile.TemporaryDirectory(prefix="nianbao-preload-") as home:
+        Path(home, "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
         with DagsterInstance.from_ref(InstanceRef.from_dir(home)):
             pass
 

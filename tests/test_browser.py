@@ -176,3 +176,16 @@ def test_map_colours_the_league_units_and_explains_each_on_hover(server, browser
     assert "地区" in tooltip and "鄂尔多斯市" in tooltip and "数据状态" in tooltip, tooltip
     page.screenshot(path=str(ARTIFACTS / "map-league.png"), full_page=True)
     page.close()
+
+
+def test_a_mistyped_page_address_is_explained_in_chinese(server, browser):
+    """Streamlit's own "Page not found" dialog reads in Chinese, and the main page opens behind it."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/no-such-page", wait_until="domcontentloaded")
+    dialog = page.locator("[role='dialog']")
+    dialog.wait_for(timeout=60000)
+    page.wait_for_function("() => document.querySelector(\"[role='dialog']\").innerText.includes('未找到该页面')",
+                           timeout=15000)
+    text = dialog.inner_text()
+    assert "Page not found" not in text and "不存在" in text and "总览" in text, text
+    page.close()

@@ -1,12 +1,17 @@
 """Scale-out on Dagster's executors: one parse step per partition, the multiprocess executor, Parquet shards that
 make a failed partition the only one parsed again, and the cluster configuration checked against Dagster's schema."""
 import os
+import signal
+import threading
+import time
 from pathlib import Path
 
 import pytest
 import yaml
+from dagster._core.instance.ref import InstanceRef
 
 from pipelines import shards
+from pipelines.demo.generate import generate
 from pipelines.run import run_main_job
 
 from .conftest import ROOT
@@ -67,6 +72,67 @@ def test_a_failed_partition_is_the_only_one_parsed_again(tmp_path, small_inbox, 
             parsed[metadata["partition"].value] = metadata["parsed"].value
     assert parsed[broken] > 0  # only the failed partition is parsed again
     assert all(parsed[p] == 0 for p in done)
+
+
+def test_a_worker_killed_mid_run_fails_only_its_partition(isolated):
+    """A real kill: the first parse step's process gets SIGKILL (its pid read from the run's STEP_WORKER_STARTED
+    event). The run fails and publishes nothing; the other partitions keep their shards; the next run parses only
+    the killed partition's documents and publishes."""
+    inbox = isolated / "inbox"
+    generate(inbox, seed=5, count=400, formats=["txt", "html"])  # ~50 documents a partition: a second or two each
+    (inbox / "truth.jsonl").unlink()
+    warehouse = isolated / "var" / "wh.duckdb"
+    killed: dict[str, int] = {}
+    killer = threading.Thread(target=_kill_first_parse_step, args=(isolated / "home", killed), daemon=True)
+    killer.start()
+    assert run_main_job(inbox=str(inbox), warehouse=str(warehouse), demo_count=0, workers=2) == 1
+    killer.join(timeout=5)
+    assert killed, "no parse step was seen running"
+    assert not (warehouse.parent / "published" / "nianbao.duckdb").exists()
+    victim = next(iter(killed)).split("[")[1].rstrip("]")
+    store = shards.ShardStore(str(warehouse.with_name("wh-shards")))
+    assert not store.parsed(victim)
+    survivors = {p for p in shards.PARTITIONS if store.parsed(p)}
+    assert survivors  # the step running beside it finished and kept its shards
+    assert run_main_job(inbox=str(inbox), warehouse=str(warehouse), demo_count=0, workers=2) == 0
+    parsed = _parsed_per_partition(isolated / "home")
+    assert parsed[victim] > 0 and all(parsed[p] == 0 for p in survivors)
+    assert (warehouse.parent / "published" / "nianbao.duckdb").exists()
+
+
+def _kill_first_parse_step(home: Path, killed: dict) -> None:
+    from dagster import DagsterEventType, DagsterInstance
+
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not list(home.glob("history/runs/*.db")):
+        time.sleep(0.05)  # the run has started: its storage exists (opening it earlier would race its creation)
+    with DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+        while time.monotonic() < deadline:
+            for run in instance.get_runs(limit=1):
+                records = instance.get_records_for_run(run.run_id, of_type=DagsterEventType.STEP_WORKER_STARTED).records
+                for record in records:
+                    event = record.event_log_entry.dagster_event
+                    if "parse_partition" in (event.step_key or ""):
+                        pid = int(event.event_specific_data.metadata["pid"].text)
+                        os.kill(pid, signal.SIGKILL)
+                        killed[event.step_key] = pid
+                        return
+            time.sleep(0.02)
+
+
+def _parsed_per_partition(home: Path) -> dict[str, int]:
+    """partition → documents its step parsed, in the latest run."""
+    from dagster import DagsterEventType, DagsterInstance
+
+    with DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+        run = instance.get_runs(limit=1)[0]
+        parsed = {}
+        for record in instance.get_records_for_run(run.run_id, of_type=DagsterEventType.STEP_OUTPUT).records:
+            event = record.event_log_entry.dagster_event
+            if "parse_partition" in (event.step_key or ""):
+                metadata = event.event_specific_data.metadata
+                parsed[metadata["partition"].value] = metadata["parsed"].value
+        return parsed
 
 
 def _shas(folder: Path) -> list[str]:

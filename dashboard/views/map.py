@@ -15,8 +15,8 @@ data = queries.metrics(con, province, parent, year)
 common.synthetic_notice(data)
 units, borders, labels = transform.map_features(outlines, data, metric, percent=common.is_share(metric))
 st.subheader(f"{common.label(metric)}（{year}年）")
-st.altair_chart(charts.choropleth(units, borders, labels, common.label(metric), common.value_format(metric)),
-                width="stretch")
+st.vega_lite_chart(charts.choropleth(units, borders, labels, common.label(metric), common.value_format(metric)),
+                   width="stretch")
 states = [f["properties"]["certainty"] for f in units["features"]]
 st.caption(f"共 {len(states)} 个旗县区：有数据 {sum(s != '无数据' for s in states)} 个，"
            f"无数据（灰色）{states.count('无数据')} 个，待核（空心、红色虚线）{states.count(transform.UNCERTAIN_MARK)} 个。"
