@@ -71,7 +71,10 @@ def rows() -> list[tuple[str, str, str, str]]:
     if scale:
         out.append((f"Main job on {scale['documents']:,} generated documents: 1 worker → 2 workers (multiprocess executor)",
                     "≥ 1.7×", f"{scale['speedup']}× ({scale['one_worker']['seconds']} s → {scale['two_workers']['seconds']} s; "
-                    f"largest process {scale['two_workers']['peak_rss_mb_largest_process']} MB)", "bench_scale.py"))
+                    f"largest process {scale['two_workers']['peak_rss_mb_largest_process']} MB"
+                    + (f"; each parse worker at most {scale['two_workers']['parse_step_peak_rss_mb']['max']:.0f} MB, median "
+                       f"{scale['two_workers']['parse_step_peak_rss_mb']['median']:.0f} MB"
+                       if scale["two_workers"].get("parse_step_peak_rss_mb") else "") + ")", "bench_scale.py"))
     if fetch:
         out += [
             (f"Fetching {fetch['pages']} report pages served on loopback, no delay", "—",

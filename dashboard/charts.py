@@ -4,7 +4,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from .transform import CERTAIN_MARK, UNCERTAIN_MARK
+from .transform import CERTAIN_MARK, NO_DATA_MARK, UNCERTAIN_MARK
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 PALETTE = ["#1f5fa8", "#d9822b", "#3a9d5d", "#c23b3b", "#7a5ba6", "#8c6d31", "#4c9fb8", "#b3b3b3"]
@@ -28,8 +28,7 @@ def nianbao_theme() -> alt.theme.ThemeConfig:
                        "view": {"stroke": None}}}
 
 
-UNCERTAIN, CERTAIN = UNCERTAIN_MARK, CERTAIN_MARK  # the marks transform.with_certainty writes
-NO_DATA = "无数据"
+UNCERTAIN, CERTAIN, NO_DATA = UNCERTAIN_MARK, CERTAIN_MARK, NO_DATA_MARK  # the marks transform writes
 CERTAINTY_TOOLTIP = alt.Tooltip("certainty:N", title="数据状态")
 
 

@@ -91,6 +91,7 @@ def kpis(now: pl.DataFrame, before: pl.DataFrame) -> tuple[dict[str, tuple[float
 # A value's certainty, as every page marks it (column `certainty`).
 UNCERTAIN_MARK = "待核"
 ANOMALY_MARK = "原表不平衡"
+NO_DATA_MARK = "无数据"  # a unit without a report (the map draws it grey, never as zero)
 CERTAIN_MARK = "可靠"
 
 
@@ -172,7 +173,7 @@ def label_point(geometry: dict) -> tuple[float, float]:
 def _map_band(value, certainty, names: list[str], edges: list[float]) -> str:
     """A unit's legend entry on the map: its band, or 无数据, or 待核 (drawn hollow: its colour would claim a band)."""
     if value is None:
-        return "无数据"
+        return NO_DATA_MARK
     return UNCERTAIN_MARK if certainty == UNCERTAIN_MARK else names[band_of(value, edges)]
 
 
@@ -205,7 +206,7 @@ def map_features(outlines: pl.DataFrame, metrics: pl.DataFrame, metric: str,
         properties = {"code": unit["code"], "name": unit["name"], "league": leagues.get(unit["parent_code"], ""),
                       "value": value, "band": _map_band(value, row.get("certainty"), names, edges),
                       "change": row.get(f"{metric}_change"), "rank": row.get(f"{metric}_rank_parent"),
-                      "certainty": row.get("certainty") if value is not None else "无数据",
+                      "certainty": row.get("certainty") if value is not None else NO_DATA_MARK,
                       "synthetic": "是" if row.get("synthetic") else ("否" if row else "—")}
         features.append({"type": "Feature", "geometry": geometry, "properties": properties})
         x, y = label_point(geometry)

@@ -17,8 +17,8 @@ from warehouse.marts import build_marts
 
 from . import fetch, inbox, ingest, progress, shards
 from .report import PARSER_VERSION
-from .report.quality import carry_checks, copy_checks
 from .report.boundaries import boundary_rows
+from .report.quality import carry_checks, copy_checks
 from .report.resolver import divisions
 
 FETCHED_DOCUMENTS = AssetKey("fetched_documents")
@@ -198,7 +198,8 @@ def parse_partition(context: OpExecutionContext, settings: NianbaoSettings, rows
         errors += len(out["ingest_errors"])
         progress.report("解析报告 parsing", start + len(batch), len(to_parse))
     context.log.info(f"partition {partition}: parsed {len(to_parse)}, {len(rows) - len(to_parse)} already in its shards")
-    context.add_output_metadata({"partition": partition, "parsed": len(to_parse), "from_shards": len(rows) - len(to_parse)})
+    context.add_output_metadata({"partition": partition, "parsed": len(to_parse), "from_shards": len(rows) - len(to_parse),
+                                 "peak_rss_mb": _peak_rss_mb()})
     return {"partition": partition, "shas": [row["sha256"] for row in rows], "parsed": len(to_parse),
             "reparsed": sum(bool(row["seen_before"]) for row in rows), "errors": errors}
 
@@ -234,6 +235,14 @@ def parsed_reports(stored):
 
 
 PARSE_BATCH = 400
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory so far (with workers: the step process's own; in-process: the run's)."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
 
 SOURCE_SCHEMA = {"url": pl.Utf8, "sha256": pl.Utf8, "source": pl.Utf8, "code": pl.Utf8, "title": pl.Utf8,
                  "fetched_at": pl.Utf8, "last_modified": pl.Utf8, "etag": pl.Utf8, "published_at": pl.Utf8,

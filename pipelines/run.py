@@ -67,12 +67,12 @@ def _parsed_documents(paths: Paths) -> int:
 
 
 def _install_instance_settings(home: Path) -> None:
-    """Storage under DAGSTER_HOME, telemetry off, one run at a time, no stdout capture: our dagster.yaml, copied
+    """Storage under DAGSTER_HOME, telemetry off, one run at a time, quiet step processes: our dagster.yaml, copied
     when the home has none and refreshed when it holds an older copy of ours (a user's own file is left alone)."""
     target = home / "dagster.yaml"
     ours = INSTANCE_YAML.read_text(encoding="utf-8")
-    header = ours.splitlines()[0]
-    if not target.exists() or (target.read_text(encoding="utf-8").startswith(header) and target.read_text(encoding="utf-8") != ours):
+    theirs = target.read_text(encoding="utf-8") if target.exists() else None
+    if theirs is None or (theirs != ours and theirs.startswith(ours.splitlines()[0])):
         shutil.copyfile(INSTANCE_YAML, target)
 
 

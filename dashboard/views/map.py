@@ -18,8 +18,8 @@ st.subheader(f"{common.label(metric)}（{year}年）")
 st.vega_lite_chart(charts.choropleth(units, borders, labels, common.label(metric), common.value_format(metric)),
                    width="stretch")
 states = [f["properties"]["certainty"] for f in units["features"]]
-st.caption(f"共 {len(states)} 个旗县区：有数据 {sum(s != '无数据' for s in states)} 个，"
-           f"无数据（灰色）{states.count('无数据')} 个，待核（空心、红色虚线）{states.count(transform.UNCERTAIN_MARK)} 个。"
+st.caption(f"共 {len(states)} 个旗县区：有数据 {sum(s != transform.NO_DATA_MARK for s in states)} 个，"
+           f"无数据（灰色）{states.count(transform.NO_DATA_MARK)} 个，待核（空心、红色虚线）{states.count(transform.UNCERTAIN_MARK)} 个。"
            + common.help_text(metric))
 source = outlines["source"][0]
 st.caption(f"边界：{source}，原始数据来自高德地图，经简化，仅示意各旗县区位置，不作为行政区域界线的依据；"
