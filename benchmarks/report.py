@@ -69,12 +69,14 @@ def rows() -> list[tuple[str, str, str, str]]:
                 if "one_chart_page_ready_seconds" in dash else ""), "bench_dashboard.py"),
         ]
     if scale:
+        one, two = scale["one_worker"], scale["two_workers"]
+        pairs = (f"median of {scale['pairs']} alternating pairs, each pair "
+                 + ", ".join(f"{ratio}×" for ratio in scale["speedup_per_pair"]) + "; " if "pairs" in scale else "")
+        memory = (f"; each parse worker at most {two['parse_step_peak_rss_mb']['max']:.0f} MB, median "
+                  f"{two['parse_step_peak_rss_mb']['median']:.0f} MB" if two.get("parse_step_peak_rss_mb") else "")
         out.append((f"Main job on {scale['documents']:,} generated documents: 1 worker → 2 workers (multiprocess executor)",
-                    "≥ 1.7×", f"{scale['speedup']}× ({scale['one_worker']['seconds']} s → {scale['two_workers']['seconds']} s; "
-                    f"largest process {scale['two_workers']['peak_rss_mb_largest_process']} MB"
-                    + (f"; each parse worker at most {scale['two_workers']['parse_step_peak_rss_mb']['max']:.0f} MB, median "
-                       f"{scale['two_workers']['parse_step_peak_rss_mb']['median']:.0f} MB"
-                       if scale["two_workers"].get("parse_step_peak_rss_mb") else "") + ")", "bench_scale.py"))
+                    "≥ 1.7×", f"{scale['speedup']}× ({pairs}{one['seconds']} s → {two['seconds']} s; "
+                    f"largest process {two['peak_rss_mb_largest_process']} MB{memory})", "bench_scale.py"))
     if fetch:
         out += [
             (f"Fetching {fetch['pages']} report pages served on loopback, no delay", "—",

@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 from dagster import (AssetExecutionContext, AssetIn, AssetKey, ConfigurableResource, DynamicOut, DynamicOutput, In,
                      InitResourceContext, MaterializeResult, Nothing, OpExecutionContext, Out, asset, graph_asset, op)
 from pydantic import PrivateAttr
@@ -207,24 +208,25 @@ def parse_partition(context: OpExecutionContext, settings: NianbaoSettings, rows
 @op(out=Out(Nothing), tags={"kind": "load"})
 def load_shards(context: OpExecutionContext, settings: NianbaoSettings, results: list) -> None:
     """The warehouse's reports, cells, checks and ingest errors for these documents, from the partitions' shards
-    (delete-then-insert per document, one transaction per partition)."""
+    (delete-then-insert of every document, all partitions in one transaction: the warehouse has all or none)."""
     store = settings.shard_store()
-    documents = errors = reparsed = 0
-    # One connection for all partitions: closing one checkpoints the whole file, which grew with every partition.
+    loaded = [r for r in results if r["shas"]]
+    shas = [sha for r in loaded for sha in r["shas"]]
+    inserted = {}
     with db.connect(settings.warehouse_path) as con:
-        for result in results:
-            if not result["shas"]:
-                continue
-            frames = {table: store.load(result["partition"], table, result["shas"]) for table in shards.TABLES}
-            _replace_documents(con, result["shas"], frames)
-            documents += len(result["shas"])
-            errors += 0 if frames["ingest_errors"] is None else len(frames["ingest_errors"])
-            reparsed += result["reparsed"]
-    context.log.info(f"{documents} documents loaded from their shards ({reparsed} re-parsed by a new parser "
-                     f"version): {documents - errors} reports, {errors} could not be read")
-    context.add_output_metadata({"parsed": documents, "new": documents - reparsed, "reparsed": reparsed,
-                                 "reports": documents - errors, "ingest_errors": errors,
-                                 "partitions": len([r for r in results if r["shas"]])})
+        keys = pl.DataFrame({"sha256": shas}, schema={"sha256": pl.Utf8})  # noqa: F841 — read by name in SQL
+        con.execute("BEGIN")
+        for table in shards.TABLES:
+            con.execute(f"DELETE FROM {table} WHERE sha256 IN (SELECT sha256 FROM keys)")
+            frames = (store.load(r["partition"], table, r["shas"]) for r in loaded)
+            inserted[table] = _insert_in_batches(con, table, (f for f in frames if f is not None and f.num_rows))
+        con.execute("COMMIT")
+    errors = inserted["ingest_errors"]
+    reparsed = sum(r["reparsed"] for r in loaded)
+    context.log.info(f"{len(shas)} documents loaded from their shards ({reparsed} re-parsed by a new parser "
+                     f"version): {len(shas) - errors} reports, {errors} could not be read")
+    context.add_output_metadata({"parsed": len(shas), "new": len(shas) - reparsed, "reparsed": reparsed,
+                                 "reports": len(shas) - errors, "ingest_errors": errors, "partitions": len(loaded)})
 
 
 @graph_asset(group_name="ingest", ins={"stored": AssetIn(key=SOURCE_DOCUMENTS, dagster_type=Nothing)})
@@ -261,16 +263,28 @@ def _record_sources(con, entries: list[dict]) -> None:
         WHERE documents.sha256 = s.sha256""")
 
 
-def _replace_documents(con, shas: list[str], out: dict[str, pl.DataFrame | None]) -> None:
-    """Delete-then-insert every row of these documents in one transaction."""
-    keys = pl.DataFrame({"sha256": shas}, schema={"sha256": pl.Utf8})  # noqa: F841 — read by name in SQL
-    con.execute("BEGIN")
-    for table in shards.TABLES:
-        con.execute(f"DELETE FROM {table} WHERE sha256 IN (SELECT sha256 FROM keys)")
-        frame = out[table]  # noqa: F841
-        if frame is not None and not frame.is_empty():
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
-    con.execute("COMMIT")
+BYTES_PER_INSERT = 256 * 2**20  # a few large inserts are ~2× faster than one per partition; this bounds the memory
+
+
+def _insert_in_batches(con, table: str, frames) -> int:
+    """Insert the Arrow tables into the table, concatenated into inserts of about BYTES_PER_INSERT; the row count."""
+    pending, pending_bytes, total = [], 0, 0
+
+    def flush():
+        batch = pa.concat_tables(pending, promote_options="permissive")  # noqa: F841 — read by name in SQL
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM batch")
+        pending.clear()
+
+    for frame in frames:
+        pending.append(frame)
+        pending_bytes += frame.nbytes
+        total += frame.num_rows
+        if pending_bytes >= BYTES_PER_INSERT:
+            flush()
+            pending_bytes = 0
+    if pending:
+        flush()
+    return total
 
 
 @asset(group_name="reference")

@@ -12,6 +12,8 @@ import os
 import uuid
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
@@ -67,6 +69,12 @@ class ShardStore:
         pq.write_table(frame.to_arrow(), temporary, filesystem=self.fs)
         self.fs.move(temporary, path)  # a rename on a local disk; a copy-and-delete on object stores
 
-    def load(self, partition: str, table: str, shas: list[str]) -> pl.DataFrame | None:
-        frame = self.read(partition, table)
-        return None if frame is None else frame.filter(pl.col("sha256").is_in(shas))
+    def load(self, partition: str, table: str, shas: list[str]) -> pa.Table | None:
+        """These documents' rows as Arrow (what DuckDB inserts from without a conversion)."""
+        path = self._path(partition, table)
+        if self.fs.get_file_info(path).type == pafs.FileType.NotFound:
+            return None
+        rows = pq.read_table(path, filesystem=self.fs)
+        if "sha256" not in rows.column_names:
+            return None
+        return rows.filter(pc.is_in(rows["sha256"], value_set=pa.array(shas, type=rows.schema.field("sha256").type)))

@@ -171,3 +171,25 @@ def test_cluster_configuration_matches_dagster_schema(monkeypatch):
     checked = process_config(executor, job["execution"]["config"])
     assert checked.success, checked.errors
     assert "s3://" in job["ops_env"]["NIANBAO_SHARDS"]
+
+
+def test_shards_are_inserted_in_few_large_batches_whatever_their_columns(monkeypatch, tmp_path):
+    """Partitions' rows go into DuckDB a few large inserts at a time (bounded by BYTES_PER_INSERT); an older shard
+    without a newer column still loads, its missing values null."""
+    import duckdb
+    import pyarrow as pa
+
+    from pipelines import assets
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE TABLE checks (sha256 VARCHAR, code VARCHAR, cells VARCHAR)")
+    older = pa.table({"sha256": ["a", "b"], "code": ["X", "Y"]})
+    newer = pa.table({"sha256": ["c"], "code": ["Z"], "cells": ["t3_total__total"]})
+    inserts = []
+    concat = pa.concat_tables
+    monkeypatch.setattr(assets, "BYTES_PER_INSERT", older.nbytes + 1)
+    monkeypatch.setattr(pa, "concat_tables", lambda tables, **kw: (inserts.append(len(tables)), concat(tables, **kw))[1])
+    assert assets._insert_in_batches(con, "checks", iter([older, newer, older.slice(0, 1)])) == 4
+    assert inserts == [2, 1]  # the first two together reach the bound; the last one alone
+    assert con.execute("SELECT sha256, cells FROM checks ORDER BY sha256, cells NULLS FIRST").fetchall() == \
+        [("a", None), ("a", None), ("b", None), ("c", "t3_total__total")]
