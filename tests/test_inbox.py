@@ -167,6 +167,37 @@ def test_a_file_swapped_for_a_pipe_after_the_scan_is_refused(tmp_path):
     assert caught.value.record.code == "changed_while_reading"
 
 
+def test_files_and_folders_without_read_permission_are_listed_with_the_reason(tmp_path, monkeypatch):
+    """Permission is simulated (the tests run as root, whom chmod does not stop): a file the process may not read,
+    a folder it may not list, and a file whose permission is taken away between the scan and the copy."""
+    (tmp_path / "secret.txt").write_bytes(SEED.read_bytes())
+    (tmp_path / "later.txt").write_bytes(SEED.read_bytes())
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "inside.txt").write_bytes(SEED.read_bytes())
+    access, scandir = os.access, os.scandir
+    monkeypatch.setattr(inbox_module.os, "access", lambda path, mode: not path.endswith(b"secret.txt") and access(path, mode))
+
+    def refuse_locked(folder):
+        if folder.endswith(b"locked"):
+            raise PermissionError(13, "Permission denied")
+        return scandir(folder)
+
+    monkeypatch.setattr(inbox_module.os, "scandir", refuse_locked)
+    received, skipped = inbox_module.scan([tmp_path])
+    assert [r.name for r in received] == ["later.txt"]
+    assert {(os.path.basename(s.path), s.code) for s in skipped} == {(b"secret.txt", "unreadable"), (b"locked", "unreadable")}
+    assert all("无法读取" in s.reason for s in skipped)
+
+    def denied(*_args, **_kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(inbox_module, "read_safely", denied)
+    with pytest.raises(inbox_module.NotStored) as caught:
+        inbox_module.store(received[0], tmp_path / "store")
+    assert caught.value.record.code == "unreadable" and "Permission denied" in caught.value.record.reason
+    assert not (tmp_path / "store").exists()
+
+
 # ---------------------------------------------------------------- publication and paths
 def _small_inbox(tmp_path: Path) -> Path:
     box = tmp_path / "in"
