@@ -163,11 +163,53 @@ def _ring_centroid(ring: list) -> tuple[float, float, float]:
     return abs(area) / 2, cx / (3 * area), cy / (3 * area)
 
 
-def label_point(geometry: dict) -> tuple[float, float]:
-    """Where a unit's name goes: the centroid of its largest polygon."""
+def label_point(geometry: dict) -> tuple[float, float, float]:
+    """Where a unit's name goes: the centroid of its largest polygon (longitude, latitude, that polygon's area)."""
     polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
-    _, x, y = max(_ring_centroid(polygon[0]) for polygon in polygons)
-    return x, y
+    area, x, y = max(_ring_centroid(polygon[0]) for polygon in polygons)
+    return x, y, area
+
+
+def _mercator(longitude: float, latitude: float) -> tuple[float, float]:
+    return math.radians(longitude), math.log(math.tan(math.pi / 4 + math.radians(latitude) / 2))
+
+
+def _bounds(geometries: list[dict]) -> tuple[float, float, float, float]:
+    points = [point for g in geometries
+              for polygon in (g["coordinates"] if g["type"] == "MultiPolygon" else [g["coordinates"]])
+              for point in polygon[0]]
+    xs, ys = zip(*(_mercator(x, y) for x, y in points))
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+LABEL_FONT_PX = 11
+LABEL_LINE_PX = 14
+
+
+def spread_labels(labels: list[dict], geometries: list[dict], width_px: float = 800, height_px: float = 560) -> list[dict]:
+    """Names that would print over each other are moved apart: the larger unit keeps its place, a smaller unit's
+    name (with its 待核 mark) moves up or down a line at a time, at most three, to the first free place (乌海市 beside
+    鄂尔多斯市). Sizes are estimated in pixels of the chart's Mercator projection fitted to these shapes."""
+    named = [label for label in labels if label["name"]]
+    if len(named) < 2:
+        return labels
+    left, bottom, right, top = _bounds(geometries)
+    scale = min(width_px / max(right - left, 1e-9), height_px / max(top - bottom, 1e-9))  # pixels per unit
+    placed: list[tuple[float, float, float, float]] = []
+    for label in sorted(named, key=lambda lab: -lab["area"]):
+        x, y = (v * scale for v in _mercator(label["longitude"], label["latitude"]))
+        half = len(label["name"]) * LABEL_FONT_PX / 2
+        for shift in (0, 1, -1, 2, -2, 3, -3):
+            box = (x - half, y + shift * LABEL_LINE_PX, x + half, y + shift * LABEL_LINE_PX + LABEL_LINE_PX)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+                break
+        else:
+            shift, box = 0, (x - half, y, x + half, y + LABEL_LINE_PX)
+        placed.append(box)
+        if shift:
+            moved = y / scale + shift * LABEL_LINE_PX / scale
+            label["latitude"] = math.degrees(2 * math.atan(math.exp(moved)) - math.pi / 2)
+    return labels
 
 
 def _map_band(value, certainty, names: list[str], edges: list[float]) -> str:
@@ -209,14 +251,16 @@ def map_features(outlines: pl.DataFrame, metrics: pl.DataFrame, metric: str,
                       "certainty": row.get("certainty") if value is not None else NO_DATA_MARK,
                       "synthetic": "是" if row.get("synthetic") else ("否" if row else "—")}
         features.append({"type": "Feature", "geometry": geometry, "properties": properties})
-        x, y = label_point(geometry)
+        x, y, area = label_point(geometry)
         labels.append({"name": "" if leagues_shown else unit["name"], "longitude": x, "latitude": y,
-                       "certainty": properties["certainty"]})
+                       "certainty": properties["certainty"], "area": area})
     borders = []
     for geometry, name in prefectures.select("geometry", "name").iter_rows():
         borders.append({"type": "Feature", "geometry": json.loads(geometry), "properties": {"name": name}})
-        x, y = label_point(borders[-1]["geometry"])
-        labels.append({"name": name, "longitude": x, "latitude": y, "certainty": ""})
+        x, y, area = label_point(borders[-1]["geometry"])
+        labels.append({"name": name, "longitude": x, "latitude": y, "certainty": "", "area": area})
+    spread_labels(labels, [f["geometry"] for f in features])
     schema = {"name": pl.Utf8, "longitude": pl.Float64, "latitude": pl.Float64, "certainty": pl.Utf8}
     return ({"type": "FeatureCollection", "features": features, "bands": names},
-            {"type": "FeatureCollection", "features": borders}, pl.DataFrame(labels, schema=schema))
+            {"type": "FeatureCollection", "features": borders},
+            pl.DataFrame([{k: label[k] for k in schema} for label in labels], schema=schema))

@@ -1,5 +1,6 @@
 import polars as pl
 
+from dashboard import transform
 from dashboard.transform import bands
 
 
@@ -67,3 +68,22 @@ def test_same_kind_across_leagues_names_the_league_and_draws_the_top():
     assert named["series"].n_unique() == 20 and named["series"][3] == "某旗（3盟）"
     top = top_units(named, "permits", 12)
     assert top["jurisdiction_code"].n_unique() == 12 and top.filter(pl.col("year") == 2024)["permits"].min() == 108
+
+
+def test_map_names_that_would_overlap_are_moved_apart_the_larger_unit_keeping_its_place():
+    """Province view: 乌海市's centroid sits almost on 鄂尔多斯市's name; the small unit's name moves a line away."""
+    import json
+
+    from pipelines.report.boundaries import boundary_rows
+
+    leagues = boundary_rows().filter(pl.col("level") == "prefecture").to_dicts()
+    geometries = [json.loads(unit["geometry"]) for unit in leagues]
+    labels = [{"name": unit["name"], "certainty": "", **dict(zip(("longitude", "latitude", "area"), transform.label_point(g)))}
+              for unit, g in zip(leagues, geometries)]
+    before = {label["name"]: (label["longitude"], label["latitude"]) for label in labels}
+    transform.spread_labels(labels, geometries)
+    moved = {label["name"] for label in labels if (label["longitude"], label["latitude"]) != before[label["name"]]}
+    assert moved == {"乌海市"}
+    again = [dict(label) for label in labels]
+    transform.spread_labels(again, geometries)
+    assert again == labels  # once apart, nothing moves
