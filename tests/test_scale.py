@@ -104,8 +104,10 @@ def _kill_first_parse_step(home: Path, killed: dict) -> None:
     from dagster import DagsterEventType, DagsterInstance
 
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and not list(home.glob("history/runs/*.db")):
-        time.sleep(0.05)  # the run has started: its storage exists (opening it earlier would race its creation)
+    # Wait for the run's own event database (not index.db, which the storage creates before schedules.db): by then
+    # the run's instance is complete; opening one while it is being created stamps its schema twice.
+    while time.monotonic() < deadline and not [p for p in home.glob("history/runs/*.db") if p.name != "index.db"]:
+        time.sleep(0.05)
     with DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
         while time.monotonic() < deadline:
             for run in instance.get_runs(limit=1):
