@@ -192,9 +192,9 @@ def parse_partition(context: OpExecutionContext, settings: NianbaoSettings, rows
     errors = 0
     for start in range(0, len(to_parse), PARSE_BATCH):  # batches keep memory flat and save progress as they go
         batch = to_parse[start:start + PARSE_BATCH]
-        out = ingest.frames(ingest.parse_many(
+        out = ingest.parse_to_frames(
             batch, settings.province or None,
-            progress=lambda done, _total, start=start: progress.report("解析报告 parsing", start + done, len(to_parse))))
+            progress=lambda done, _total, start=start: progress.report("解析报告 parsing", start + done, len(to_parse)))
         store.merge(partition, out, [row["sha256"] for row in batch])
         errors += len(out["ingest_errors"])
         progress.report("解析报告 parsing", start + len(batch), len(to_parse))

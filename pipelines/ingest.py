@@ -44,6 +44,23 @@ def parse_many(rows: list[dict], province: str | None, progress=None) -> list[di
     return results
 
 
+PARSE_CHUNK = 50
+
+
+def parse_to_frames(rows: list[dict], province: str | None, progress=None) -> dict[str, pl.DataFrame]:
+    """Parse documents into the warehouse's frames, PARSE_CHUNK at a time: a parse result (full text, every cell
+    with its provenance, the checks) takes ~10× the memory of its rows in a frame, so only one chunk's results
+    are alive at once."""
+    parts = []
+    for start in range(0, len(rows), PARSE_CHUNK):
+        parts.append(frames(parse_many(rows[start:start + PARSE_CHUNK], province)))
+        if progress:
+            progress(min(start + PARSE_CHUNK, len(rows)), len(rows))
+    if not parts:
+        return frames([])
+    return {table: pl.concat([part[table] for part in parts], how="diagonal_relaxed") for table in parts[0]}
+
+
 def report_level(result: dict) -> str:
     kind = result.get("issuer_kind")
     if result.get("scope") == "township" or kind == "township":
