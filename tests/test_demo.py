@@ -81,3 +81,66 @@ def test_generator_checks_its_tables_with_the_parsers_identities(demo_folder):
     checked by the one evaluator validation and recovery use, and written into the truth file."""
     truths = [json.loads(line) for line in (demo_folder / "truth.jsonl").read_text(encoding="utf-8").splitlines()]
     assert all(bool(t["broken_identities"]) == ("source_table" in t["anomalies"]) for t in truths)
+
+
+def _subtotal_report_text(swap_last_two: bool = False, tamper: tuple[str, ...] = ()) -> tuple[object, str]:
+    """A generated 2021-format text report printing 法人或其他组织小计, with 法人 requests in table 3; the 8th
+    column of rows whose label holds one of the `tamper` words is raised by 3 ("" matches every row)."""
+    from pipelines.demo import render
+
+    report = next(r for r in build_reports(5, 200) if r.versions["t3"] == "v2021" and r.versions["t2"] == "v2021"
+                  and r.cells["t3_new_received__commercial_enterprise"] > 0)
+    report.variants, report.fmt = ["t3_org_subtotal"], "txt"
+    lines = render.RENDERERS["txt"](report).decode("utf-8").split("\n")
+    for i, line in enumerate(lines):
+        cells = line.split("\t")
+        if len(cells) >= 9 and all(c.isdigit() for c in cells[-8:]) and not cells[-9].isdigit():  # table 3: 8 values
+            if swap_last_two:
+                cells[-2], cells[-1] = cells[-1], cells[-2]
+            if any(word in cells[0] or word in cells[-9] for word in tamper):
+                cells[-2] = str(int(cells[-2]) + 3)
+            lines[i] = "\t".join(cells)
+    return report, "\n".join(lines)
+
+
+@pytest.mark.parametrize("swap", [False, True], ids=["before-total", "after-total"])
+def test_an_organisation_subtotal_column_is_read_and_dropped_only_when_it_is_one(tmp_path, swap):
+    from pipelines.demo.generate import truth_of
+    from pipelines.demo.roundtrip import compare
+
+    report, text = _subtotal_report_text(swap_last_two=swap)
+    path = tmp_path / "subtotal.txt"
+    path.write_text(text, encoding="utf-8")
+    result = parse_file(path, "内蒙古自治区")
+    assert compare(truth_of(report, path.name), result) == [] and result["status"] == "ok"
+    assert any("法人或其他组织小计" in note for note in result["notes"])
+
+
+def test_one_misprinted_subtotal_does_not_stop_the_column_being_dropped(tmp_path):
+    from pipelines.demo.generate import truth_of
+    from pipelines.demo.roundtrip import compare
+
+    report, text = _subtotal_report_text(tamper=("新收",))
+    path = tmp_path / "one-misprint.txt"
+    path.write_text(text, encoding="utf-8")
+    result = parse_file(path, "内蒙古自治区")
+    assert compare(truth_of(report, path.name), result) == []
+    assert any("法人或其他组织小计" in note and "24 of the 25 rows" in note for note in result["notes"])
+
+
+@pytest.mark.parametrize("tamper", [("",), ("新收", "上年结转", "予以公开", "部分公开", "总计", "结转下年度")],
+                         ids=["every-row", "six-rows"])
+def test_an_eighth_column_that_is_not_a_subtotal_is_kept_and_nothing_is_confidently_wrong(tmp_path, tamper):
+    """Not dropped, the 8-value rows go to recovery; a reading only its row sum supports (two of eight values
+    merged) stays uncertain — with six rows off, 重复申请 has exactly one such reading, and it is wrong."""
+    from pipelines.demo.generate import truth_of
+
+    report, text = _subtotal_report_text(tamper=tamper)
+    path = tmp_path / "not-a-subtotal.txt"
+    path.write_text(text, encoding="utf-8")
+    result = parse_file(path, "内蒙古自治区")
+    truth = truth_of(report, path.name)["cells"]
+    assert not any("小计" in note for note in result["notes"])
+    wrong = {k for k, v in result["cells"].items() if k.startswith("t3_") and k in truth and v != truth[k]}
+    assert wrong and all(result["cell_status"][k] in ("uncertain", "missing") for k in wrong)
+    assert result["status"] != "ok"

@@ -86,14 +86,24 @@ GROUPS = [("denied", "（三）不予公开"), ("unable", "（四）无法提供
 def table3(cells: dict, version: str, variants=()) -> list[list[Cell]]:
     cat = load_catalogue()
     cols = cat.t3_columns
-    values = lambda row: [c(fmt(cells.get(t3_key(row, col)))) for col in cols]  # noqa: E731
+    subtotal = "t3_org_subtotal" in variants  # a 法人或其他组织小计 column, as some schemas print (spec §4.1)
+
+    def values(row: str) -> list[Cell]:
+        numbers = [cells.get(t3_key(row, col)) for col in cols]
+        if subtotal:
+            organisations = numbers[1:6]
+            numbers = numbers[:6] + [sum(organisations) if None not in organisations else None] + numbers[6:]
+        return [c(fmt(n)) for n in numbers]
+
     rows_def = cat.t3_data_rows(version)
     outcome_rows = [r for r in rows_def if r.group]
     year_word = "度" if "year_word_labels" in variants else ""
+    organisation_columns = [c("商业企业"), c("科研机构"), c("社会公益组织"), c("法律服务机构"), c("其他")]
     grid = [
-        [c("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 3, 3), c("申请人情况", 1, 7)],
-        [c("自然人", 2), c("法人或其他组织", 1, 5), c("总计", 2)],
-        [c("商业企业"), c("科研机构"), c("社会公益组织"), c("法律服务机构"), c("其他")],
+        [c("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 3, 3),
+         c("申请人情况", 1, 8 if subtotal else 7)],
+        [c("自然人", 2), c("法人或其他组织", 1, 6 if subtotal else 5), c("总计", 2)],
+        organisation_columns + [c("小计")] * subtotal,
         [c(f"一、本年{year_word}新收政府信息公开申请数量", 1, 3)] + values("new_received"),
         [c(f"二、上年{year_word}结转政府信息公开申请数量", 1, 3)] + values("carried_over"),
     ]

@@ -224,6 +224,8 @@ def _col_widths(ncols: int, width: float) -> list[float]:
         return [width * 0.34] + [width * 0.22] * 3
     if ncols == 10:  # table 3: three label columns then seven values
         return [width * 0.07, width * 0.12, width * 0.25] + [width * 0.08] * 7
+    if ncols == 11:  # table 3 with a 法人或其他组织小计 column
+        return [width * 0.07, width * 0.12, width * 0.25] + [width * 0.07] * 8
     return [width / ncols] * ncols
 
 

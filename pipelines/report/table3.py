@@ -8,7 +8,7 @@ from warehouse.catalogue import load_catalogue, t3_key
 
 from . import identities, recovery
 from .table_values import CellValue, Tables, match_t3, parse_value, row_name, trim_blanks, unsigned
-from .tokens import Row, value_text
+from .tokens import Row, Token, value_text
 
 T3_WIDTH = 7
 
@@ -39,19 +39,50 @@ def read_t3(rows: list[Row], result: Tables) -> None:
     if version == "v2019" and "other_total" not in by_row and "other_other" in by_row:
         version = "v2021"
     result.template["t3"] = version
+    _drop_organisation_subtotal(by_row, result)
     candidates: dict[str, list[list[int]]] = {}
+    merged: set[str] = set()  # rows read by merging printed values (more values than cells)
     row_defs = cat.t3_data_rows(version)
     for row_def in row_defs:
         row = by_row.get(row_def.row)
         if row is None:
             result.missing_rows.append(f"t3.{row_def.row}")
             continue
-        candidates[row_def.row] = _t3_row_candidates(row, row_def.row, result)
-    _solve_t3(candidates, by_row, result, version)
+        candidates[row_def.row] = _t3_row_candidates(row, row_def.row, result, merged)
+    _solve_t3(candidates, by_row, result, version, merged)
     _finish_t3(result, version)
 
 
-def _t3_row_candidates(row: Row, row_key: str, result: Tables) -> list[list[int]] | None:
+def _drop_organisation_subtotal(by_row: dict[str, Row], result: Tables) -> None:
+    """Some schemas print an 8th column, 法人或其他组织小计, before or after 总计 (spec §4.1). It is dropped when most
+    rows print 8 values and in at least four in five of them (three or more) that column is the sum of the five 法人
+    columns; a row where it is not keeps its printed values, and its own identities report what does not add up.
+    Otherwise the rows are left to the usual recovery, whose identities decide."""
+    printed = [row for row in by_row.values() if row.has_numbers()]
+    eight = [row for row in printed if len(row.values) == T3_WIDTH + 1]
+    if len(eight) < 3 or 2 * len(eight) < len(printed):
+        return
+    for subtotal, place in ((6, "before"), (7, "after")):
+        fits = [row for row in eight if _is_organisation_subtotal(row.values, subtotal)]
+        if len(fits) >= 3 and 5 * len(fits) >= 4 * len(eight):
+            for row in eight:
+                row.set_values([t for i, t in enumerate(row.values) if i != subtotal])
+            result.notes.append(f"t3: an 8th column {place} 总计 is the sum of the five 法人或其他组织 columns in "
+                                f"{len(fits)} of the {len(eight)} rows that print it (法人或其他组织小计); read without it")
+            return
+
+
+def _is_organisation_subtotal(tokens: list[Token], subtotal: int) -> bool:
+    def number(token: Token) -> int | None:
+        text = value_text(token.text) if token.kind == "num" else ""
+        return int(text) if text.isdigit() else (0 if token.kind == "blank" else None)
+
+    values = [number(t) for t in tokens]
+    organisations = values[1:6]
+    return values[subtotal] is not None and None not in organisations and values[subtotal] == sum(organisations)
+
+
+def _t3_row_candidates(row: Row, row_key: str, result: Tables, merged: set[str]) -> list[list[int]] | None:
     """Positional values go straight into the result (None returned); damaged rows return candidates."""
     tokens = unsigned(trim_blanks(row.values))
     if len(tokens) > T3_WIDTH:
@@ -68,6 +99,7 @@ def _t3_row_candidates(row: Row, row_key: str, result: Tables) -> list[list[int]
     if ints_ok and numbers:
         if len(numbers) > T3_WIDTH:
             found = recovery.merged_neighbours(numbers, T3_WIDTH) + _multi_merges(numbers, T3_WIDTH)
+            merged.add(row_key)
         else:
             if len(numbers) == 1 and len(numbers[0]) >= T3_WIDTH:
                 found += recovery.digit_splits(numbers[0], T3_WIDTH)
@@ -103,8 +135,10 @@ def _multi_merges(numbers: list[str], width: int) -> list[list[int]]:
     return out
 
 
-def _solve_t3(candidates: dict, by_row: dict, result: Tables, version: str) -> None:
-    """Pick, for every damaged row, the reading that makes the column identities E1 and E3 hold."""
+def _solve_t3(candidates: dict, by_row: dict, result: Tables, version: str, merged: set[str]) -> None:
+    """Pick, for every damaged row, the reading that makes the column identities E1 and E3 hold. A row read by
+    merging two of its printed values is certain only when a column identity checked it: its own sum (E2) can
+    fit a wrong merge — the extra value may be a column the template does not have."""
     cat = load_catalogue()
     damaged = {k: v for k, v in candidates.items() if v is not None}
     if not damaged:
@@ -126,9 +160,13 @@ def _solve_t3(candidates: dict, by_row: dict, result: Tables, version: str) -> N
         row = by_row[key]
         where = row.values[0].where if row.values else row.where
         raw = " ".join(t.text for t in row.values)
-        if len(readings) == 1:
+        trial = dict(zip(keys, fitting[0])) if fitting else {key: next(iter(readings), None)}
+        if len(readings) == 1 and (key not in merged or _checked_by_a_column(key, trial, result, version)):
             status, chosen = "imputed", list(next(iter(readings)))
             note = "damaged row; the identities leave one reading"
+        elif len(readings) == 1:
+            status, chosen = "uncertain", list(next(iter(readings)))
+            note = "merged values; one reading fits its row sum, but no column identity could check it"
         else:
             status = "uncertain"
             chosen = list(sorted(readings)[0]) if readings else [None] * T3_WIDTH
@@ -140,8 +178,24 @@ def _solve_t3(candidates: dict, by_row: dict, result: Tables, version: str) -> N
 def _columns_hold(trial: dict, result: Tables, version: str) -> bool:
     """Do the column identities (E1, E3) hold with these readings of the damaged rows? Columns with a cell not
     read are not judged."""
-    cat = load_catalogue()
-    rows_of_key = {t3_key(row, col): (row, ci) for row in trial for ci, col in enumerate(cat.t3_columns)}
+    value = _values_with(trial, result)
+    return all(i.holds(value) is not False for i in _column_identities(version))
+
+
+def _checked_by_a_column(row: str, trial: dict, result: Tables, version: str) -> bool:
+    """Did at least one column identity (E1, E3) through this row's cells hold, i.e. actually check its reading?"""
+    value = _values_with(trial, result)
+    cells = set(load_catalogue().t3_row_keys(row))
+    return any(cells & set(i.cells) and i.holds(value) for i in _column_identities(version))
+
+
+def _column_identities(version: str) -> list:
+    return [i for i in identities.instances(version, False) if i.code[:2] in ("E1", "E3")]
+
+
+def _values_with(trial: dict, result: Tables):
+    """Cell values with the damaged rows read as in `trial` (row → its seven values, or None)."""
+    rows_of_key = {t3_key(row, col): (row, ci) for row in trial for ci, col in enumerate(load_catalogue().t3_columns)}
 
     def value(key: str):
         if key in rows_of_key:
@@ -150,7 +204,7 @@ def _columns_hold(trial: dict, result: Tables, version: str) -> bool:
         cell = result.cells.get(key)
         return cell.value if cell else None
 
-    return all(i.holds(value) is not False for i in identities.instances(version, False) if i.code[:2] in ("E1", "E3"))
+    return value
 
 
 def _finish_t3(result: Tables, version: str) -> None:
