@@ -47,9 +47,11 @@ def test_planted_per_report_anomalies_are_found(demo_folder):
 def _variant_cases():
     from pipelines.demo.generate import VARIANTS
 
-    combined = {"cell_per_line": ["cell_per_line", "sign_apart", "unit_in_cell", "measure_words"]}
+    combined = {"cell_per_line": ["cell_per_line", "sign_apart", "unit_in_cell", "measure_words"],
+                "markdown_pipes": ["markdown_pipes", "t4_three_tables"]}  # as 沭阳 2025 (spec §8.4)
     formats = ["html", "txt", "docx", "pdf"] + (["layout"] if shutil.which("pdftotext") else [])
-    return [(variant, fmt) for variant in VARIANTS for fmt in (["txt"] if variant == "cell_per_line" else formats)], combined
+    text_only = ("cell_per_line", "markdown_pipes")  # how a text copy of a page is written
+    return [(variant, fmt) for variant in VARIANTS for fmt in (["txt"] if variant in text_only else formats)], combined
 
 
 CASES, COMBINED = _variant_cases()

@@ -22,7 +22,7 @@ from .model import YEARS, Report, inner_mongolia_units, table_cells, unit_profil
 FORMAT_WEIGHTS = {"html": 45, "txt": 20, "docx": 15, "pdf": 20}
 # Printing variants seen in real reports (README, "Demo data"): each drawn for about one report in twelve.
 VARIANTS = ("amount_in_yuan", "unit_in_cell", "sign_apart", "measure_words", "year_word_labels", "t4_three_tables",
-            "cell_per_line", "t3_org_subtotal")
+            "cell_per_line", "t3_org_subtotal", "markdown_pipes")
 VARIANT_RATE = 0.08
 LAYOUT_SHARE = 0.3  # with the "layout" format asked for: this share of PDF reports is delivered as pdftotext -layout
 DEPARTMENTS = ["教育局", "生态环境局", "自然资源局", "市场监督管理局", "卫生健康委员会", "住房和城乡建设局", "交通运输局", "民政局"]

@@ -99,11 +99,37 @@ def render_text(report: Report) -> bytes:
             lines.append(value)
         elif per_line:
             lines += [part for row in value for t, _, _ in row if t for part in _apart(t)]
+        elif "markdown_pipes" in report.variants:
+            lines += _markdown(value)
         else:
             for row in value:
                 lines.append("\t".join(t for t, _, _ in row))
     lines += [report.issuer, _cn_date(report.published_at)]
     return ("\n\n".join(lines) + "\n").encode("utf-8")
+
+
+APPLICANT_COLUMNS = ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
+BOGUS_HEADER = ["项目", "本年新收件数", "数据1", "数据2", "数据3", "数据4", "数据5", "数据6", "合计"]
+
+
+def _markdown(grid: list) -> list[str]:
+    """A table as an OCR/LLM conversion writes it (spec §8.4, 沭阳 2025): markdown pipes with a separator row, the
+    applicant headers replaced by 数据1…, （六）其他处理 shortened to （六）其他, and table 3 chopped into one mini-table
+    per group, each under a bogus header row ("项目 | 本年新收件数 | …") that is not a template label."""
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(cells) + " |"
+
+    out: list[str] = []
+    for i, row in enumerate(grid):
+        cells = ["（六）其他" if t == "（六）其他处理" else t for t, _, _ in row]
+        if cells[:5] == list(APPLICANT_COLUMNS):
+            cells = [f"数据{n}" for n in range(1, 6)]
+        if cells and cells[0].startswith(("（三）", "（四）", "（五）", "（六）", "（七）")) or cells[:1] == ["三、本年度办理结果"]:
+            out += ["", line(BOGUS_HEADER), line(["---"] * len(BOGUS_HEADER))]
+        out.append(line(cells))
+        if i == 0:
+            out.append(line(["---"] * len(cells)))
+    return out
 
 
 def _apart(cell: str) -> list[str]:
