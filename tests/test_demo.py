@@ -146,3 +146,22 @@ def test_an_eighth_column_that_is_not_a_subtotal_is_kept_and_nothing_is_confiden
     wrong = {k for k, v in result["cells"].items() if k.startswith("t3_") and k in truth and v != truth[k]}
     assert wrong and all(result["cell_status"][k] in ("uncertain", "missing") for k in wrong)
     assert result["status"] != "ok"
+
+
+def test_a_trailing_empty_cell_on_every_row_is_no_subtotal_column(tmp_path):
+    """Rows carrying an extra empty cell (spec §8.4: the seed's （七）总计 and 四 rows) keep their seven values."""
+    from pipelines.demo import render
+    from pipelines.demo.generate import truth_of
+    from pipelines.demo.roundtrip import compare
+
+    report = next(r for r in build_reports(5, 200) if r.versions["t3"] == "v2021" and r.versions["t2"] == "v2021")
+    report.variants, report.fmt = [], "txt"
+    lines = render.RENDERERS["txt"](report).decode("utf-8").split("\n")
+    widened = [line + "\t" if len(line.split("\t")) >= 8 and all(c.isdigit() for c in line.split("\t")[-7:])
+               and not line.split("\t")[-8].isdigit() else line for line in lines]
+    assert widened != lines
+    path = tmp_path / "trailing.txt"
+    path.write_text("\n".join(widened), encoding="utf-8")
+    result = parse_file(path, "内蒙古自治区")
+    assert compare(truth_of(report, path.name), result) == [] and result["status"] == "ok"
+    assert not any("小计" in note for note in result["notes"])

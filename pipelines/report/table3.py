@@ -55,8 +55,9 @@ def read_t3(rows: list[Row], result: Tables) -> None:
 
 def _drop_organisation_subtotal(by_row: dict[str, Row], result: Tables) -> None:
     """Some schemas print an 8th column, 法人或其他组织小计, before or after 总计 (spec §4.1). It is dropped when most
-    rows print 8 values and in at least four in five of them (three or more) that column is the sum of the five 法人
-    columns; a row where it is not keeps its printed values, and its own identities report what does not add up.
+    rows print 8 values and in at least four in five of them (three or more) it is the sum of the five 法人 columns
+    (and 总计 that of 自然人 and it); a row where it is not keeps its printed values, and its own identities report
+    what does not add up.
     Otherwise the rows are left to the usual recovery, whose identities decide."""
     printed = [row for row in by_row.values() if row.has_numbers()]
     eight = [row for row in printed if len(row.values) == T3_WIDTH + 1]
@@ -73,13 +74,20 @@ def _drop_organisation_subtotal(by_row: dict[str, Row], result: Tables) -> None:
 
 
 def _is_organisation_subtotal(tokens: list[Token], subtotal: int) -> bool:
+    """Both extra cells printed (a trailing empty cell is no column), the subtotal the sum of the five 法人 columns
+    and 总计 the sum of 自然人 and the subtotal."""
+    total = 13 - subtotal  # the other of the last two places
+    if tokens[subtotal].kind != "num" or tokens[total].kind != "num":
+        return False
+
     def number(token: Token) -> int | None:
         text = value_text(token.text) if token.kind == "num" else ""
         return int(text) if text.isdigit() else (0 if token.kind == "blank" else None)
 
     values = [number(t) for t in tokens]
-    organisations = values[1:6]
-    return values[subtotal] is not None and None not in organisations and values[subtotal] == sum(organisations)
+    if None in values:
+        return False
+    return values[subtotal] == sum(values[1:6]) and values[total] == values[0] + values[subtotal]
 
 
 def _t3_row_candidates(row: Row, row_key: str, result: Tables, merged: set[str]) -> list[list[int]] | None:
