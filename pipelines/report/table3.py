@@ -169,9 +169,11 @@ def _solve_t3(candidates: dict, by_row: dict, result: Tables, version: str, merg
         where = row.values[0].where if row.values else row.where
         raw = " ".join(t.text for t in row.values)
         trial = dict(zip(keys, fitting[0])) if fitting else {key: next(iter(readings), None)}
-        if len(readings) == 1 and (key not in merged or _checked_by_a_column(key, trial, result, version)):
+        checked = len(readings) == 1 and _checked_by_a_column(key, trial, result, version)
+        if len(readings) == 1 and (checked or key not in merged):
             status, chosen = "imputed", list(next(iter(readings)))
-            note = "damaged row; the identities leave one reading"
+            note = ("damaged row; the identities leave one reading" if checked else
+                    "damaged row; one reading fits its row sum (no column identity could check it)")
         elif len(readings) == 1:
             status, chosen = "uncertain", list(next(iter(readings)))
             note = "merged values; one reading fits its row sum, but no column identity could check it"
