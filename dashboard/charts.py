@@ -4,7 +4,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from .transform import CERTAIN_MARK, NO_DATA_MARK, UNCERTAIN_MARK
+from .transform import CERTAIN_MARK, LABEL_FONT_PX, NO_DATA_MARK, UNCERTAIN_MARK
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 PALETTE = ["#1f5fa8", "#d9822b", "#3a9d5d", "#c23b3b", "#7a5ba6", "#8c6d31", "#4c9fb8", "#b3b3b3"]
@@ -199,7 +199,7 @@ def choropleth(units: dict, borders: dict, labels: pl.DataFrame, label: str, fmt
     if not labels.is_empty():
         points = alt.Chart(labels).encode(longitude="longitude:Q", latitude="latitude:Q").project(type="mercator")
         layers.append(points.transform_filter(alt.datum.name != "").mark_text(
-            fontSize=11, color="#222222", dy=-6).encode(text="name:N"))
+            fontSize=LABEL_FONT_PX, color="#222222", dy=-6).encode(text="name:N"))
         layers.append(points.transform_filter(alt.datum.certainty == UNCERTAIN).mark_text(
             fontSize=10, color=PALETTE[3], dy=8).encode(text="certainty:N"))
     spec = alt.layer(*layers).properties(height=560).to_dict()

@@ -182,7 +182,7 @@ def _bounds(geometries: list[dict]) -> tuple[float, float, float, float]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
-LABEL_FONT_PX = 11
+LABEL_FONT_PX = 11  # the map's name labels (charts.choropleth) and their spacing here
 LABEL_LINE_PX = 14
 
 

@@ -36,12 +36,16 @@ class ShardStore:
         return f"{self.base}/{partition}/{table}.parquet"
 
     def read(self, partition: str, table: str, columns: list[str] | None = None) -> pl.DataFrame | None:
+        rows = self._read_arrow(partition, table, columns)
+        return None if rows is None else pl.from_arrow(rows)
+
+    def _read_arrow(self, partition: str, table: str, columns: list[str] | None = None) -> pa.Table | None:
         path = self._path(partition, table)
         if self.fs.get_file_info(path).type == pafs.FileType.NotFound:
             return None
         if "sha256" not in pq.read_schema(path, filesystem=self.fs).names:
             return None  # an empty table: a partition whose documents were all unreadable has no reports
-        return pl.from_arrow(pq.read_table(path, filesystem=self.fs, columns=columns))
+        return pq.read_table(path, filesystem=self.fs, columns=columns)
 
     def parsed(self, partition: str) -> dict[str, str]:
         """sha256 → parser version of every document this partition's shards hold (a report or an error)."""
@@ -71,10 +75,7 @@ class ShardStore:
 
     def load(self, partition: str, table: str, shas: list[str]) -> pa.Table | None:
         """These documents' rows as Arrow (what DuckDB inserts from without a conversion)."""
-        path = self._path(partition, table)
-        if self.fs.get_file_info(path).type == pafs.FileType.NotFound:
-            return None
-        rows = pq.read_table(path, filesystem=self.fs)
-        if "sha256" not in rows.column_names:
+        rows = self._read_arrow(partition, table)
+        if rows is None:
             return None
         return rows.filter(pc.is_in(rows["sha256"], value_set=pa.array(shas, type=rows.schema.field("sha256").type)))

@@ -83,6 +83,11 @@ def table2(cells: dict, version: str, variants=()) -> list[list[Cell]]:
 GROUPS = [("denied", "（三）不予公开"), ("unable", "（四）无法提供"), ("nohandle", "（五）不予处理"), ("other", "（六）其他处理")]
 
 
+def organisation_labels() -> list[str]:
+    """The five 法人或其他组织 applicant columns' headers, from the field catalogue."""
+    return [column["label"] for column in load_catalogue().raw["t3"]["columns"][1:6]]
+
+
 def table3(cells: dict, version: str, variants=()) -> list[list[Cell]]:
     cat = load_catalogue()
     cols = cat.t3_columns
@@ -98,12 +103,11 @@ def table3(cells: dict, version: str, variants=()) -> list[list[Cell]]:
     rows_def = cat.t3_data_rows(version)
     outcome_rows = [r for r in rows_def if r.group]
     year_word = "度" if "year_word_labels" in variants else ""
-    organisation_columns = [c("商业企业"), c("科研机构"), c("社会公益组织"), c("法律服务机构"), c("其他")]
     grid = [
         [c("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 3, 3),
          c("申请人情况", 1, 8 if subtotal else 7)],
         [c("自然人", 2), c("法人或其他组织", 1, 6 if subtotal else 5), c("总计", 2)],
-        organisation_columns + [c("小计")] * subtotal,
+        [c(label) for label in organisation_labels()] + [c("小计")] * subtotal,
         [c(f"一、本年{year_word}新收政府信息公开申请数量", 1, 3)] + values("new_received"),
         [c(f"二、上年{year_word}结转政府信息公开申请数量", 1, 3)] + values("carried_over"),
     ]

@@ -108,7 +108,6 @@ def render_text(report: Report) -> bytes:
     return ("\n\n".join(lines) + "\n").encode("utf-8")
 
 
-APPLICANT_COLUMNS = ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
 BOGUS_HEADER = ["项目", "本年新收件数", "数据1", "数据2", "数据3", "数据4", "数据5", "数据6", "合计"]
 
 
@@ -122,7 +121,7 @@ def _markdown(grid: list) -> list[str]:
     out: list[str] = []
     for i, row in enumerate(grid):
         cells = ["（六）其他" if t == "（六）其他处理" else t for t, _, _ in row]
-        if cells[:5] == list(APPLICANT_COLUMNS):
+        if cells[:5] == layout.organisation_labels():
             cells = [f"数据{n}" for n in range(1, 6)]
         if cells and cells[0].startswith(("（三）", "（四）", "（五）", "（六）", "（七）")) or cells[:1] == ["三、本年度办理结果"]:
             out += ["", line(BOGUS_HEADER), line(["---"] * len(BOGUS_HEADER))]

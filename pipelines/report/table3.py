@@ -63,8 +63,8 @@ def _drop_organisation_subtotal(by_row: dict[str, Row], result: Tables) -> None:
     eight = [row for row in printed if len(row.values) == T3_WIDTH + 1]
     if len(eight) < 3 or 2 * len(eight) < len(printed):
         return
-    for subtotal, place in ((6, "before"), (7, "after")):
-        fits = [row for row in eight if _is_organisation_subtotal(row.values, subtotal)]
+    for subtotal, total, place in ((6, 7, "before"), (7, 6, "after")):
+        fits = [row for row in eight if _is_organisation_subtotal(row.values, subtotal, total)]
         if len(fits) >= 3 and 5 * len(fits) >= 4 * len(eight):
             for row in eight:
                 row.set_values([t for i, t in enumerate(row.values) if i != subtotal])
@@ -73,10 +73,9 @@ def _drop_organisation_subtotal(by_row: dict[str, Row], result: Tables) -> None:
             return
 
 
-def _is_organisation_subtotal(tokens: list[Token], subtotal: int) -> bool:
+def _is_organisation_subtotal(tokens: list[Token], subtotal: int, total: int) -> bool:
     """Both extra cells printed (a trailing empty cell is no column), the subtotal the sum of the five 法人 columns
     and 总计 the sum of 自然人 and the subtotal."""
-    total = 13 - subtotal  # the other of the last two places
     if tokens[subtotal].kind != "num" or tokens[total].kind != "num":
         return False
 
