@@ -14,6 +14,7 @@ from pydantic import PrivateAttr
 from warehouse import db
 from warehouse.lock import HELD_BY_PARENT, RunLock
 from warehouse.paths import Paths
+from warehouse.findings import sum_of_parts
 from warehouse.marts import build_marts
 
 from . import fetch, inbox, ingest, progress, shards
@@ -31,11 +32,9 @@ MARTS = AssetKey("marts")
 PUBLISHED = AssetKey("published_warehouse")
 
 
-# One reporting body across years: a government's report may be signed 人民政府 one year and 人民政府办公室
-# the next; departments and 苏木/镇 are told apart by their name.
-# Synthetic (示例数据) and real reports are never compared with each other.
-BODY = ("jurisdiction_code || '|' || report_level || '|' || "
-        "CASE WHEN report_level = 'government' THEN '' ELSE issuer END || '|' || CAST(synthetic AS VARCHAR)")
+# One reporting body across years (reports.body_key: 人民政府 and 人民政府办公室 are one body, a department type
+# keeps its renames together). Synthetic (示例数据) and real reports are never compared with each other.
+BODY = "jurisdiction_code || '|' || body_key || '|' || CAST(synthetic AS VARCHAR)"
 
 
 class NianbaoSettings(ConfigurableResource):
@@ -164,7 +163,8 @@ def plan_parsing(context: OpExecutionContext, settings: NianbaoSettings):
         todo = con.execute("""
             SELECT d.sha256, d.file_name, d.stored_path, d.synthetic,
                    d.sha256 IN (SELECT sha256 FROM reports UNION ALL SELECT sha256 FROM ingest_errors) AS seen_before,
-                   (SELECT min(page_published_at) FROM document_sources s WHERE s.sha256 = d.sha256) AS page_published_at
+                   (SELECT min(page_published_at) FROM document_sources s WHERE s.sha256 = d.sha256) AS page_published_at,
+                   (SELECT arg_max(code, fetched_at) FROM document_sources s WHERE s.sha256 = d.sha256) AS source_code
             FROM documents d
             WHERE d.sha256 NOT IN (SELECT sha256 FROM reports WHERE parser_version = ?)
               AND d.sha256 NOT IN (SELECT sha256 FROM ingest_errors WHERE parser_version = ?)
@@ -303,7 +303,8 @@ def jurisdictions(settings: NianbaoSettings) -> MaterializeResult:
 
 @asset(group_name="quality", deps=[PARSED_REPORTS])
 def corpus_quality(context: AssetExecutionContext, settings: NianbaoSettings) -> MaterializeResult:
-    """Checks that need the whole corpus: copying (内容雷同) and carry-over between years."""
+    """Checks that need the whole corpus: copying (内容雷同), carry-over between years, revisions after publication
+    and a 本地区汇总 report below the sum of its own departments' reports."""
     with db.connect(settings.warehouse_path) as con:
         reports = con.execute(f"""SELECT sha256, issuer, jurisdiction_code, year, narrative, synthetic, {BODY} AS body
                                   FROM reports WHERE jurisdiction_status = 'resolved'""").pl().to_dicts()
@@ -323,6 +324,7 @@ def corpus_quality(context: AssetExecutionContext, settings: NianbaoSettings) ->
             found += copy_checks([r for r in reports if r["synthetic"] == synthetic])
         progress.report("内容雷同 copy detection", 2, 2)
         found += _revisions(con)
+        found += sum_of_parts(con)
         frame = pl.DataFrame([{"sha256": sha, **{k: f[k] for k in ("code", "status", "severity", "detail")},
                                "kind": "corpus"} for sha, f in found],
                              schema={"sha256": pl.Utf8, "code": pl.Utf8, "status": pl.Utf8, "severity": pl.Utf8,

@@ -14,7 +14,7 @@ from .report.quality import report_checks, split_sections
 
 def parse_stored(row: dict, province: str | None) -> dict:
     data = Path(row["stored_path"]).read_bytes()
-    result = parse_bytes(data, row["file_name"], province)
+    result = parse_bytes(data, row["file_name"], province, row.get("source_code"))
     result["sha256"] = row["sha256"]
     result["synthetic"] = row["synthetic"]
     if result["status"] != "error" and not result.get("published_at") and row.get("page_published_at"):
@@ -61,15 +61,6 @@ def parse_to_frames(rows: list[dict], province: str | None, progress=None) -> di
     return {table: pl.concat([part[table] for part in parts], how="diagonal_relaxed") for table in parts[0]}
 
 
-def report_level(result: dict) -> str:
-    kind = result.get("issuer_kind")
-    if result.get("scope") == "township" or kind == "township":
-        return "township"
-    if kind in ("government", "government_office"):
-        return "government"
-    return "department"
-
-
 def frames(results: list[dict]) -> dict[str, pl.DataFrame]:
     reports, cells, checks, errors = [], [], [], []
     catalogue = load_catalogue()
@@ -91,7 +82,8 @@ def frames(results: list[dict]) -> dict[str, pl.DataFrame]:
             "jurisdiction_name": j.get("name"), "parent_code": j.get("parent_code"), "parent_name": j.get("parent_name"),
             "province_code": j.get("province_code"), "province_name": j.get("province"),
             "issuer_kind": r["issuer_kind"], "department": j.get("department"), "scope": r["scope"],
-            "report_level": report_level(r), "t2_version": r["template"]["t2"], "t3_version": r["template"]["t3"],
+            "report_level": r["report_level"], "body_kind": r["body"]["kind"], "body_key": r["body"]["key"],
+            "body_name": r["body"]["name"], "registry_conflict": j.get("conflict") or None, "t2_version": r["template"]["t2"], "t3_version": r["template"]["t3"],
             "t4_version": r["template"]["t4"], "error": r.get("error"), "synthetic": r["synthetic"],
             "body_text": r.get("text", ""),
             "narrative": sections.get("一", "") + "\n" + sections.get("五", ""),

@@ -172,3 +172,37 @@ def load_catalogue() -> Catalogue:
 def all_cell_keys() -> list[str]:
     """Every cell key of both versions, in catalogue order (the wide column order)."""
     return list(load_catalogue().cells)
+
+
+@dataclass(frozen=True)
+class Body:
+    """A report's reporting body: `key` is what the mart partitions by, `name` what pages show."""
+    kind: str   # government | department | township | development_zone
+    key: str    # government · dept:<type or own name> · township:<name> · zone:<name>
+    name: str
+
+
+def body_of(level: str, issuer_kind: str, department: str | None, township: str | None, issuer: str) -> Body:
+    """The normalized reporting body of a report (its raw issuer stays in `reports.issuer`)."""
+    if level == "government":
+        return Body("government", "government", "人民政府")
+    if level == "township":
+        name = township or issuer
+        return Body("township", f"township:{name}", name)
+    own = "".join((department or issuer or "").split())
+    if issuer_kind == "development_zone":
+        return Body("development_zone", f"zone:{own}", own)
+    typed = department_type(own)
+    if typed:
+        return Body("department", f"dept:{typed['key']}", typed["label"])
+    return Body("department", f"dept:{own}", own)
+
+
+def department_type(text: str) -> dict | None:
+    """The catalogue's department type whose longest name occurs in the text (None: an untyped department)."""
+    best, best_length = None, 0
+    for entry in load_catalogue().raw["department_types"]:
+        for name in entry["names"]:
+            if name in text and len(name) > best_length:
+                best, best_length = entry, len(name)
+    return best

@@ -6,12 +6,12 @@ import os
 import re
 from pathlib import Path
 
-from warehouse.catalogue import load_catalogue
+from warehouse.catalogue import body_of, load_catalogue
 
 from . import PARSER_VERSION, metadata
 from .errors import ReportError
 from .readers import MAX_BYTES, read_document, read_safely
-from .resolver import resolve
+from .resolver import resolve_with_hint
 from .tables import recognize
 from .tokens import rows_of
 from .validate import Check, table_name, validate
@@ -30,10 +30,12 @@ def parse_file(path: str | Path, province: str | None = None) -> dict:
     return parse_bytes(data, path.name, province)
 
 
-def parse_bytes(data: bytes, name: str = "", province: str | None = None) -> dict:
+def parse_bytes(data: bytes, name: str = "", province: str | None = None, hint_code: str | None = None) -> dict:
+    """`province` breaks ties between places of the same name; `hint_code` is the division code of the source
+    registry entry the document was fetched from (the strongest hint)."""
     sha = hashlib.sha256(data).hexdigest()
     try:
-        return _parse(data, name, sha, province)
+        return _parse(data, name, sha, province, hint_code)
     except ReportError as exc:
         return _error(name, sha, exc.code, exc.reason)
     except RecursionError:
@@ -45,7 +47,7 @@ def _error(name: str, sha: str, code: str, reason: str) -> dict:
             "error": reason, "error_code": code}
 
 
-def _parse(data: bytes, name: str, sha: str, province: str | None) -> dict:
+def _parse(data: bytes, name: str, sha: str, province: str | None, hint_code: str | None = None) -> dict:
     doc = read_document(data, name)
     issuer, year, year_source = metadata.issuer_and_year(doc)
     rows = rows_of(doc)
@@ -54,8 +56,13 @@ def _parse(data: bytes, name: str, sha: str, province: str | None) -> dict:
     if not any(tables.template.values()):
         raise ReportError("not_report", "no annual-report tables found: this does not look like a 政府信息公开工作年度报告")
     checks = validate(tables)
-    resolution = resolve(issuer, province, year) if issuer else resolve("", province, year)
+    resolution = resolve_with_hint(issuer or "", province, year, hint_code)
     report_scope = metadata.scope(resolution.issuer_kind, doc)
+    level = report_level(resolution.issuer_kind, report_scope)
+    body = body_of(level, resolution.issuer_kind, resolution.department, resolution.township, issuer or "")
+    if resolution.conflict:
+        checks.append(Check("QC_REGISTRY", "fail", f"报告正文署名指向{resolution.conflict}，来源登记为"
+                            f"{resolution.name}（{resolution.code}），已按来源登记归属，请核对", "warn", "quality"))
     published, published_source = metadata.published_at(doc, year)
     values, statuses, missing = _expected_cells(tables)
     default = metadata.default_version(year)
@@ -77,6 +84,7 @@ def _parse(data: bytes, name: str, sha: str, province: str | None) -> dict:
         "published_at": published, "published_at_source": published_source,
         "jurisdiction": resolution.as_dict(), "issuer_kind": resolution.issuer_kind,
         "scope": report_scope, "deadline": metadata.deadline(year, report_scope),
+        "report_level": level, "body": {"kind": body.kind, "key": body.key, "name": body.name},
         "title": metadata.report_title(doc),
         "text": doc.full_text(),
         "notes": tables.notes,
@@ -86,6 +94,15 @@ def _parse(data: bytes, name: str, sha: str, province: str | None) -> dict:
         result["error"] = f"incomplete report: {'; '.join(gaps[:6])}{' …' if len(gaps) > 6 else ''}"
         result["error_code"] = "incomplete"
     return result
+
+
+def report_level(issuer_kind: str, scope: str) -> str:
+    """government (人民政府 and its 办公室), township (苏木/乡镇/街道) or department (everything else)."""
+    if scope == "township" or issuer_kind == "township":
+        return "township"
+    if issuer_kind in ("government", "government_office"):
+        return "government"
+    return "department"
 
 
 def _gaps(tables, statuses: dict, missing: list[str], checks) -> list[str]:

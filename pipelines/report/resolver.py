@@ -53,6 +53,7 @@ class Resolution:
     current_code: str | None = None
     candidates: list[dict] = field(default_factory=list)
     reason: str = ""
+    conflict: str = ""  # what the text named where the source registry says otherwise
 
     def as_dict(self) -> dict:
         return {**self.__dict__, "candidates": list(self.candidates)}
@@ -145,8 +146,8 @@ def resolve(text: str, province: str | None = None, year: int | None = None) -> 
     chosen_mentions: list[tuple[int, str, Division]] = []
     for pos, name, candidates in mentions:
         valid = [d for d in candidates if year is None or d.valid_from <= year < d.valid_to] or candidates
-        if province:
-            valid = [d for d in valid if province in (d.province, d.province_code) or d.province.startswith(province)] or []
+        if province and len(valid) > 1:  # the office's province breaks a tie; it never excludes a unique name
+            valid = [d for d in valid if province in (d.province, d.province_code) or d.province.startswith(province)] or valid
         # a name is decided by another mention in the same text (its parent or province)
         in_context = [d for d in valid if d.parent_name in context or d.province in context or d.level == "province"]
         pick = in_context if len(valid) > 1 and in_context else valid
@@ -160,7 +161,7 @@ def resolve(text: str, province: str | None = None, year: int | None = None) -> 
                               candidates=[_brief(d) for d in pick],
                               reason=f"{name} exists in {len(pick)} places; give --province")
     if not chosen_mentions:
-        return Resolution("unknown", issuer_kind=_kind(issuer, None), reason="no division matches the province context")
+        return Resolution("unknown", issuer_kind=_kind(issuer, None), reason="no division valid for the report's year")
     target = _target(issuer, chosen_mentions)
     kind = _kind(issuer, target)
     d = target[2]
@@ -201,3 +202,43 @@ def _kind(issuer: str, target) -> str:
 
 def _brief(d: Division) -> dict:
     return {"code": d.code, "name": d.name, "parent_name": d.parent_name, "province": d.province}
+
+
+def resolve_with_hint(text: str, province: str | None, year: int | None, hint_code: str | None) -> Resolution:
+    """`resolve`, with the division code of the registry entry a document was fetched from as the strongest hint:
+    it decides an ambiguous or unplaced name; a text that names a division outside the entry's (neither the entry,
+    one of its units, nor its parent) keeps the entry's code and says what the text named in `conflict`."""
+    hint = division(hint_code) if hint_code else None
+    res = resolve(text, hint.province if hint else province, year)
+    if hint is None or (res.status == "resolved" and _related(res, hint)):
+        return res
+    if res.status == "ambiguous":
+        inside = [c for c in res.candidates if hint.code in (c["code"], _parent_of(c["code"]))]
+        if len(inside) == 1:
+            return _from_division(division(inside[0]["code"]), res, text, "ambiguous name decided by the source registry")
+    conflict = f"{res.name}（{res.code}）" if res.status == "resolved" else ""
+    placed = _from_division(hint, res, text, "placed by the source registry" if not conflict else
+                            f"the text names {conflict}, the source registry {hint.name}（{hint.code}）")
+    placed.conflict = conflict
+    return placed
+
+
+def _related(res: Resolution, hint: Division) -> bool:
+    return hint.code in (res.code, res.parent_code) or res.code == hint.parent_code
+
+
+def _parent_of(code: str) -> str:
+    d = division(code)
+    return d.parent_code if d else ""
+
+
+def _from_division(d: Division, res: Resolution, text: str, reason: str) -> Resolution:
+    issuer = clean_issuer(text)
+    mention = (issuer.find(d.name), d.name, d) if d.name in issuer else None
+    kind = _kind(issuer, mention) if mention else (res.issuer_kind if res.issuer_kind != "unknown" else _kind(issuer, None))
+    placed = Resolution("resolved", d.code, d.name, d.level, d.parent_code, d.parent_name, d.province, d.province_code,
+                        kind, department=res.department, township=res.township, current_code=d.successor or d.code,
+                        reason=reason)
+    if kind == "department" and not placed.department:
+        placed.department = issuer[mention[0] + len(d.name):] if mention else issuer
+    return placed

@@ -46,3 +46,8 @@ CREATE TABLE IF NOT EXISTS document_sources (
 CREATE TABLE IF NOT EXISTS revisions (
     url VARCHAR, old_sha256 VARCHAR, new_sha256 VARCHAR, detected_at TIMESTAMP, changed_cells VARCHAR);
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS source_url VARCHAR;
+-- The reporting body (see catalogue `department_types`): the mart has one row per jurisdiction × body × year.
+ALTER TABLE reports ADD COLUMN IF NOT EXISTS body_kind VARCHAR;
+ALTER TABLE reports ADD COLUMN IF NOT EXISTS body_key VARCHAR;
+ALTER TABLE reports ADD COLUMN IF NOT EXISTS body_name VARCHAR;
+ALTER TABLE reports ADD COLUMN IF NOT EXISTS registry_conflict VARCHAR;
