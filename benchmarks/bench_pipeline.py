@@ -45,7 +45,7 @@ def main() -> None:
         fails.setdefault(file_name, set()).add(code.split(".")[0])
     expected = {"late": {"QC_LATE"}, "contradiction_six": {"QC_CONTRADICTION"}, "source_table": {"E1", "E2", "E3"},
                 "copied_prev": {"QC_COPY_PREV"}, "copied_peer": {"QC_COPY_PEER"}, "carry_break": {"QC_CARRY"},
-                "copy_source": {"QC_COPY_PEER"}}
+                "copy_source": {"QC_COPY_PEER"}, "sum_parts": {"QC_SUM_PARTS"}}
     planted = found = clean = clean_flagged = 0
     missed = []
     for line in truth_lines:

@@ -45,6 +45,7 @@ def build(con, province: str, parent: str, year: int, published_at: str = "") ->
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     data = content(con, province, parent, year)
+    words = common.region_words(province)
     cat = load_catalogue()
     body = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=15)
     head = ParagraphStyle("head", parent=body, fontSize=13, leading=20, spaceBefore=8, spaceAfter=4)
@@ -62,7 +63,7 @@ def build(con, province: str, parent: str, year: int, published_at: str = "") ->
     width = A4[0] - 36 * mm
     story = [Paragraph(f"{data['league']}政府信息公开工作年度报告简报（{year}年度）", title),
              Paragraph(f"生成日期：{date.today():%Y年%-m月%-d日}　数据来源：nianbao 数据仓库"
-                       + (f"（{published_at}发布）" if published_at else "") + "，各旗县区政府信息公开工作年度报告", small)]
+                       + (f"（{published_at}发布）" if published_at else "") + f"，各{words['units']}政府信息公开工作年度报告", small)]
     if data["synthetic"]:
         story.append(Paragraph("说明：本简报含示例数据（合成演示数据），不是真实报告。", small))
     story.append(Paragraph("一、主要指标", head))
@@ -85,7 +86,7 @@ def build(con, province: str, parent: str, year: int, published_at: str = "") ->
         story.append(Paragraph("逾期或未见报告：" + "、".join(
             f"{r['jurisdiction_name']}（{states[r['state']]}）" for r in late.to_dicts()) + "。", body))
     story += [PageBreak(), Paragraph("三、各地区情况", head)]
-    rows = [["地区"] + [cat.label(k) for k in RANKED] + ["行政许可同比", "行政许可盟内排名"]]
+    rows = [["地区"] + [cat.label(k) for k in RANKED] + ["行政许可同比", f"行政许可{words['league']}内排名"]]
     for unit in data["units"].to_dicts():
         doubtful = set(unit.get("uncertain_metrics") or [])
         rows.append([unit["jurisdiction_name"]]
@@ -96,7 +97,7 @@ def build(con, province: str, parent: str, year: int, published_at: str = "") ->
     story += [PageBreak(), Paragraph("四、主要质量问题", head)]
     findings = data["findings"]
     if findings.is_empty():
-        story.append(Paragraph("所选盟/市本年度报告未发现问题。", body))
+        story.append(Paragraph(f"所选{words['league']}本年度报告未发现问题。", body))
     else:
         shown = findings.head(MAX_FINDINGS).to_dicts()
         story.append(table([["地区", "问题", "说明"]] + [

@@ -82,8 +82,8 @@ def column_notes(columns: list[str]) -> pl.DataFrame:
             "列": chinese_column(column),
             "含义": (metric["glossary"] if metric else "")
                     + ("（与上年相比的变化）" if column.endswith("_change") else "")
-                    + ("（在本盟/市内的名次）" if column.endswith("_rank_parent") else "")
-                    + ("（在全区的名次）" if column.endswith("_rank_province") else ""),
+                    + (f"（在本{words()['league']}内的名次）" if column.endswith("_rank_parent") else "")
+                    + (f"（在{words()['whole']}的名次）" if column.endswith("_rank_province") else ""),
             "单位": units.get(metric.get("unit"), metric.get("unit", "")) if metric else "",
             "分子": label(metric["numerator"]) if metric and "numerator" in metric else
                     (metric.get("numerator_expr", "") if metric else ""),
@@ -97,12 +97,12 @@ def chinese_column(column: str) -> str:
     keys = {m["key"] for m in cat.metrics}
     base = column.removesuffix("_change").split("_rank_")[0]
     if column in COLUMN_LABELS:
-        return COLUMN_LABELS[column]
+        return _in_local_words(COLUMN_LABELS[column])
     if column in EXPORT_EXTRA:
-        return EXPORT_EXTRA[column]
+        return _in_local_words(EXPORT_EXTRA[column])
     if base in keys:
-        suffix = "（同比变化）" if column.endswith("_change") else "（盟/市内排名）" if column.endswith("_rank_parent") \
-            else "（全区排名）" if column.endswith("_rank_province") else ""
+        suffix = "（同比变化）" if column.endswith("_change") else f"（{words()['league']}内排名）" \
+            if column.endswith("_rank_parent") else f"（{words()['whole']}排名）" if column.endswith("_rank_province") else ""
         return cat.label(base) + suffix
     return column
 
@@ -181,10 +181,11 @@ def region_filters(con, key_prefix: str, with_year: bool = True, default_league:
     province = cols[0].selectbox("省份", codes, format_func=names.get, key=f"{key_prefix}_province",
                                  index=codes.index(_remembered("province", codes, codes[0])))
     leagues = queries.leagues(con, province)
-    league_names = {"": "全部盟/市", **dict(zip(leagues["parent_code"], leagues["parent_name"]))}
+    league_word = region_words(province)["league"]
+    league_names = {"": f"全部{league_word}", **dict(zip(leagues["parent_code"], leagues["parent_name"]))}
     league_codes = list(league_names)
     fallback = league_codes[1] if default_league and len(league_codes) > 1 else ""
-    parent = cols[1].selectbox("盟/市", league_codes, format_func=league_names.get, key=f"{key_prefix}_league",
+    parent = cols[1].selectbox(league_word, league_codes, format_func=league_names.get, key=f"{key_prefix}_league",
                                index=league_codes.index(_remembered("league", league_codes, fallback)))
     _remember("province", province)
     _remember("league", parent)
@@ -194,6 +195,62 @@ def region_filters(con, key_prefix: str, with_year: bool = True, default_league:
         year = cols[2].selectbox("年度", years, key=f"{key_prefix}_year", index=years.index(_remembered("year", years, years[0])))
         _remember("year", year)
     return province, parent or None, year
+
+
+def body_filter(con, key_prefix: str, province: str, parent: str | None, townships: bool = True) -> str:
+    """报告主体: the government's reports (default), one department type compared across units, or every 苏木/镇.
+    Remembered in the address like the region (?body=dept:market_regulation)."""
+    bodies = queries.bodies(con, province, parent)
+    if not townships:
+        bodies = bodies.filter(pl.col("body") != queries.TOWNSHIPS)
+    names = {row["body"]: _body_label(row) for row in bodies.to_dicts()} or {queries.GOVERNMENT: "人民政府"}
+    codes = list(names)
+    fallback = queries.GOVERNMENT if queries.GOVERNMENT in codes else codes[0]
+    body = st.selectbox("报告主体", codes, format_func=names.get, key=f"{key_prefix}_body",
+                        index=codes.index(_remembered("body", codes, fallback)),
+                        help="政府：各地人民政府（含政府办公室）的年度报告；部门：同一类部门在各地的报告（如各旗县区的"
+                             "市场监督管理局），部门改名前后视为同一部门；苏木/乡镇/街道：每个苏木镇各为一个单位。")
+    _remember("body", body)
+    return body
+
+
+def _body_label(row: dict) -> str:
+    kind = load_catalogue().raw["body_kinds"].get(row["body_kind"], "")
+    if row["body"] == queries.GOVERNMENT:
+        return f"人民政府（{row['units']} 个地区）"
+    if row["body"] == queries.TOWNSHIPS:
+        return f"苏木/乡镇/街道（{row['units']} 个地区）"
+    return f"{kind} · {row['body_name']}（{row['units']} 个地区）"
+
+
+def body_title(body: str) -> str:
+    """The body a chart shows, for its title: empty for governments (the default view)."""
+    if body == queries.GOVERNMENT:
+        return ""
+    if body == queries.TOWNSHIPS:
+        return "苏木/乡镇/街道"
+    name = body.partition(":")[2]
+    types = {d["key"]: d["label"] for d in load_catalogue().raw["department_types"]}
+    return types.get(name, name)  # an untyped department or a zone is its own name
+
+
+MUNICIPALITIES = ("110000", "120000", "310000", "500000")
+
+
+def region_words(province_code: str | None) -> dict[str, str]:
+    """How a province names its parts: 内蒙古 has 盟/市 and speaks of 全区; provinces have 市/州/地区 and 全省."""
+    if province_code in ("150000", None):  # nothing chosen yet (an export outside a page): the bundled province
+        return {"league": "盟/市", "whole": "全区", "units": "旗县区"}
+    if province_code in MUNICIPALITIES:
+        return {"league": "区/县", "whole": "全市", "units": "区县"}
+    if province_code in ("450000", "540000", "640000", "650000"):  # the other autonomous regions
+        return {"league": "市/州/地区", "whole": "全区", "units": "县市区"}
+    return {"league": "市/州/地区", "whole": "全省", "units": "县市区"}
+
+
+def words() -> dict[str, str]:
+    """The wording of the province chosen on this page (set by `region_filters`)."""
+    return region_words(st.session_state.get("region_province"))
 
 
 def name_checks(df):
@@ -218,8 +275,13 @@ COLUMN_LABELS = {
     "issuer": "发布机关", "file_name": "文件", "check": "检查项", "code": "代码", "kind": "类别", "severity": "级别", "detail": "说明",
     "status": "结果", "score": "评分", "certainty": "数据状态", "caution": "说明", "path": "路径", "reason_code": "原因代码", "reasons": "扣分原因", "synthetic": "示例数据", "t2_version": "表二模板",
     "t3_version": "表三模板", "error_code": "错误类型", "reason": "原因", "failed_at": "时间", "label": "单元格",
+    "body_name": "报告主体", "body_kind": "主体类别", "received_at": "收到时间", "in_mart": "计入统计",
     "value": "数值", "source": "出处", "raw": "原文", "note": "备注", "format": "格式", "sha256": "报告",
 }
+def _in_local_words(label: str) -> str:
+    return label.replace("盟/市", words()["league"])
+
+
 DETAIL_LINK = "./detail?report="  # relative: works wherever the app is served
 
 
@@ -231,7 +293,7 @@ def show_table(df, container=st, percent: tuple[str, ...] = (), empty: str = "�
         return
     cat = load_catalogue()
     metric_keys = {m["key"] for m in cat.metrics}
-    names = {c: COLUMN_LABELS.get(c) or (cat.label(c) if c in metric_keys else c) for c in df.columns}
+    names = {c: _in_local_words(COLUMN_LABELS.get(c) or (cat.label(c) if c in metric_keys else c)) for c in df.columns}
     shares = [c for c in df.columns if c in percent or (c in metric_keys and is_share(c))]
     config = {names[c]: st.column_config.NumberColumn(names[c], format="percent") for c in shares}
     if "sha256" in df.columns:  # each row links to its report on 报告详情 (cells, sources, original file)

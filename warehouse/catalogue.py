@@ -187,7 +187,7 @@ def body_of(level: str, issuer_kind: str, department: str | None, township: str 
     if level == "government":
         return Body("government", "government", "人民政府")
     if level == "township":
-        name = township or issuer
+        name = (township or issuer).removesuffix("办事处")  # 交通街道办事处 and 交通街道 are one body
         return Body("township", f"township:{name}", name)
     own = "".join((department or issuer or "").split())
     if issuer_kind == "development_zone":

@@ -82,13 +82,59 @@ def _filtered(sql: str, params: list, filters: dict[str, object]) -> tuple[str, 
     return sql, params
 
 
+GOVERNMENT = "government"
+TOWNSHIPS = "township"  # every 苏木/乡镇/街道 of the region, each a unit of its own on the charts
+
+
+def _body(sql: str, params: list, body: str, alias: str = "") -> tuple[str, list]:
+    """Rows of one reporting body: `government`, a department type or body (`dept:…`), or all 苏木/镇 (`township`)."""
+    if body == TOWNSHIPS:
+        return sql + f" AND {alias}body_kind = ?", params + [TOWNSHIPS]
+    return sql + f" AND {alias}body_key = ?", params + [body]
+
+
+def _league(sql: str, params: list, parent_code: str | None, alias: str = "") -> tuple[str, list]:
+    """A 盟/市's own bodies (a 市's 林业局 reports at the 市's level) and those of its units."""
+    if not parent_code:
+        return sql, params
+    return sql + f" AND ({alias}parent_code = ? OR {alias}jurisdiction_code = ?)", params + [parent_code, parent_code]
+
+
+# A 苏木/镇 is drawn under its unit's name: 鄂托克前旗·城川镇.
+_TOWNSHIP_AS_UNIT = ("* REPLACE (jurisdiction_name || '·' || body_name AS jurisdiction_name, "
+                     "jurisdiction_code || '·' || body_name AS jurisdiction_code)")
+
+
 def provinces(con) -> pl.DataFrame:
+    """Every province with resolved reports, real or 示例数据."""
     return frame(con, "SELECT DISTINCT province_code, province_name FROM metrics_jurisdiction_year ORDER BY 1")
 
 
 def leagues(con, province_code: str) -> pl.DataFrame:
-    return frame(con, """SELECT DISTINCT parent_code, parent_name FROM metrics_jurisdiction_year
-                         WHERE province_code = ? AND report_level = 'government' ORDER BY 1""", [province_code])
+    """The 盟/市 (市/州/地区) of the province that have reports: the parent of county-level units, or the
+    prefecture-level body itself."""
+    return frame(con, """SELECT DISTINCT
+                             CASE WHEN jurisdiction_level = 'prefecture' THEN jurisdiction_code ELSE parent_code END AS parent_code,
+                             CASE WHEN jurisdiction_level = 'prefecture' THEN jurisdiction_name ELSE parent_name END AS parent_name
+                         FROM metrics_jurisdiction_year
+                         WHERE province_code = ? AND jurisdiction_level IN ('prefecture', 'county') ORDER BY 1""",
+                 [province_code])
+
+
+def bodies(con, province_code: str, parent_code: str | None = None) -> pl.DataFrame:
+    """The reporting bodies of a region, government first, then department types by how many units report with
+    them, then 苏木/镇 as one choice: `body` (what `metrics` takes), `body_name`, `units`."""
+    sql, params = _league("SELECT * FROM metrics_jurisdiction_year WHERE province_code = ?", [province_code], parent_code)
+    return frame(con, f"""
+        WITH grouped AS (
+            SELECT CASE WHEN body_kind = 'township' THEN 'township' ELSE body_key END AS body, body_kind, body_name,
+                   year, jurisdiction_code FROM ({sql}))
+        SELECT body, CASE WHEN any_value(body_kind) = 'township' THEN '苏木/乡镇/街道' ELSE arg_max(body_name, year) END
+                     AS body_name,
+               any_value(body_kind) AS body_kind, count(DISTINCT jurisdiction_code) AS units
+        FROM grouped GROUP BY body
+        ORDER BY CASE any_value(body_kind) WHEN 'government' THEN 0 WHEN 'department' THEN 1
+                      WHEN 'development_zone' THEN 2 ELSE 3 END, units DESC, body_name""", params)
 
 
 def years(con) -> list[int]:
@@ -96,32 +142,65 @@ def years(con) -> list[int]:
 
 
 def metrics(con, province_code: str | None = None, parent_code: str | None = None, year: int | None = None,
-            codes: list[str] | None = None, level: str = "government") -> pl.DataFrame:
-    sql, params = _filtered("SELECT * FROM metrics_jurisdiction_year WHERE report_level = ?", [level],
-                            {"province_code": province_code, "parent_code": parent_code, "year": year,
-                             "jurisdiction_code": codes})
+            codes: list[str] | None = None, body: str = GOVERNMENT) -> pl.DataFrame:
+    columns = _TOWNSHIP_AS_UNIT if body == TOWNSHIPS else "*"
+    sql, params = _body(f"SELECT {columns} FROM metrics_jurisdiction_year WHERE TRUE", [], body)
+    sql, params = _league(sql, params, parent_code)
+    sql, params = _filtered(sql, params, {"province_code": province_code, "year": year, "jurisdiction_code": codes})
     return frame(con, sql + " ORDER BY jurisdiction_code, year", params)
 
 
 def all_metrics(con) -> pl.DataFrame:
-    return frame(con, "SELECT * FROM metrics_jurisdiction_year ORDER BY province_code, jurisdiction_code, year, report_level")
+    return frame(con, "SELECT * FROM metrics_jurisdiction_year ORDER BY province_code, jurisdiction_code, body_key, year")
 
 
-def outcome_mix(con, province_code: str, parent_code: str | None, year: int) -> pl.DataFrame:
-    sql = """SELECT jurisdiction_name, synthetic, granted, partial, denied, unable, not_processed, other_handling, requests_processed,
-                    duplicate, duplicate_share, mass_repeat, mass_repeat_share, requests_new, sha256
-             FROM metrics_jurisdiction_year WHERE report_level = 'government' AND province_code = ? AND year = ?"""
-    sql, params = _filtered(sql, [province_code, year], {"parent_code": parent_code})
+def outcome_mix(con, province_code: str, parent_code: str | None, year: int, body: str = GOVERNMENT) -> pl.DataFrame:
+    columns = "jurisdiction_name || '·' || body_name" if body == TOWNSHIPS else "jurisdiction_name"
+    sql = f"""SELECT {columns} AS jurisdiction_name, synthetic, granted, partial, denied, unable, not_processed,
+                     other_handling, requests_processed, duplicate, duplicate_share, mass_repeat, mass_repeat_share,
+                     requests_new, sha256
+              FROM metrics_jurisdiction_year WHERE province_code = ? AND year = ?"""
+    sql, params = _league(*_body(sql, [province_code, year], body), parent_code)
     return frame(con, sql + " ORDER BY jurisdiction_name", params)
 
 
-def applicant_mix(con, province_code: str, parent_code: str | None, year: int) -> pl.DataFrame:
+def applicant_mix(con, province_code: str, parent_code: str | None, year: int, body: str = GOVERNMENT) -> pl.DataFrame:
     cat = load_catalogue()
     keys = [f"t3_new_received__{c}" for c in cat.t3_columns[:6]]
     sql = """SELECT c.key, sum(c.value) AS requests FROM metrics_jurisdiction_year m JOIN cells c USING (sha256)
-             WHERE m.report_level = 'government' AND m.province_code = ? AND m.year = ? AND list_contains(?, c.key)"""
-    sql, params = _filtered(sql, [province_code, year, keys], {"m.parent_code": parent_code})
+             WHERE m.province_code = ? AND m.year = ? AND list_contains(?, c.key)"""
+    sql, params = _league(*_body(sql, [province_code, year, keys], body, "m."), parent_code, "m.")
     return frame(con, sql + " GROUP BY c.key ORDER BY c.key", params)
+
+
+def versions_of(con, sha: str) -> pl.DataFrame:
+    """The documents of this report's body and year, newest first; `in_mart` marks the one the mart shows."""
+    return frame(con, """
+        SELECT r.sha256, r.issuer, r.file_name, r.format, r.status, d.first_seen_at AS received_at,
+               r.sha256 IN (SELECT sha256 FROM metrics_jurisdiction_year) AS in_mart
+        FROM reports r JOIN documents d USING (sha256)
+        WHERE (r.jurisdiction_code, r.body_key, r.year) = (SELECT (jurisdiction_code, body_key, year) FROM reports
+                                                           WHERE sha256 = ?)
+        ORDER BY d.first_seen_at DESC, r.sha256""", [sha])
+
+
+def cell_differences(con, older: str, newer: str) -> pl.DataFrame:
+    """The cells two documents print differently: key, older value, newer value."""
+    return frame(con, """
+        SELECT coalesce(o.key, n.key) AS key, o.value AS older, n.value AS newer
+        FROM (SELECT key, value FROM cells WHERE sha256 = ?) o FULL JOIN (SELECT key, value FROM cells WHERE sha256 = ?) n
+             USING (key)
+        WHERE o.value IS DISTINCT FROM n.value ORDER BY 1""", [older, newer])
+
+
+def same_unit_year(con, sha: str) -> pl.DataFrame:
+    """Every report of the unit and year of this one: each body's, and the versions the mart did not choose."""
+    return frame(con, """
+        SELECT r.sha256, r.body_name, r.issuer, r.file_name, r.format, r.status, d.first_seen_at AS received_at,
+               r.sha256 IN (SELECT sha256 FROM metrics_jurisdiction_year) AS in_mart, r.synthetic
+        FROM reports r JOIN documents d USING (sha256)
+        WHERE (r.jurisdiction_code, r.year) = (SELECT (jurisdiction_code, year) FROM reports WHERE sha256 = ?)
+        ORDER BY r.body_kind <> 'government', r.body_name, d.first_seen_at DESC""", [sha])
 
 
 def _in_region(sql: str, params: list, province_code: str | None, parent_code: str | None) -> tuple[str, list]:
@@ -152,8 +231,12 @@ def quality_scores(con, province_code: str | None = None, parent_code: str | Non
     return frame(con, sql + " GROUP BY ALL ORDER BY score, r.year DESC", params)
 
 
-def coverage(con, province_code: str, parent_code: str | None = None) -> pl.DataFrame:
-    sql, params = _filtered("SELECT * FROM coverage WHERE province_code = ?", [province_code], {"parent_code": parent_code})
+def coverage(con, province_code: str, parent_code: str | None = None, body: str = GOVERNMENT) -> pl.DataFrame:
+    """Reported / late / missing per unit and year for one reporting body (a body seen before and missing now is
+    missing); for 苏木/镇 every township under its unit's name."""
+    columns = _TOWNSHIP_AS_UNIT if body == TOWNSHIPS else "*"
+    sql, params = _body(f"SELECT {columns} FROM coverage WHERE province_code = ?", [province_code], body)
+    sql, params = _league(sql, params, parent_code)
     return frame(con, sql + " ORDER BY jurisdiction_code, year", params)
 
 

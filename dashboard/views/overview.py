@@ -6,8 +6,9 @@ from warehouse import queries
 st.title("总览")
 con = common.connection()
 province, parent, year = common.region_filters(con, "overview")
-now = queries.metrics(con, province, parent, year)
-before = queries.metrics(con, province, parent, year - 1)
+body = common.body_filter(con, "overview", province, parent)
+now = queries.metrics(con, province, parent, year, body=body)
+before = queries.metrics(con, province, parent, year - 1, body=body)
 common.stop_if_empty(now, "所选范围和年度没有报告。")
 common.synthetic_notice(now)
 
@@ -33,8 +34,8 @@ if doubtful:
 if only_now or only_before:
     st.caption(f"同比变化只计算两年都有报告的地区（本年有、上年无：{only_now} 个；上年有、本年无：{only_before} 个）。")
 
-if parent:
-    st.download_button("下载本盟/市简报（PDF，2–4 页）", lambda: briefing.build(con, province, parent, year),
+if parent and body == queries.GOVERNMENT:
+    st.download_button(f"下载本{common.words()['league']}简报（PDF，2–4 页）", lambda: briefing.build(con, province, parent, year),
                        f"nianbao-{parent}-{year}.pdf", "application/pdf", key="overview_briefing",
                        help="主要指标及同比、各地区情况与排名、按时发布情况、主要质量问题。")
 
@@ -44,7 +45,7 @@ shown = transform.with_certainty(common.mark_synthetic(now), metric)
 if leave_out:
     shown = transform.without_uncertain(shown, [metric])
 left, right = st.columns([3, 2])
-left.subheader(f"{common.label(metric)}排名（{year}年）")
+left.subheader(f"{common.body_title(body)}{common.label(metric)}排名（{year}年）")
 left.altair_chart(charts.ranking(shown, metric, common.label(metric), common.value_format(metric)), width="stretch")
 right.subheader("分档分布")
 right.altair_chart(charts.banded(transform.bands(shown, metric, percent=common.is_share(metric)),

@@ -8,8 +8,11 @@ from warehouse.catalogue import load_catalogue
 st.title("数据质量")
 con = common.connection()
 province, parent, _ = common.region_filters(con, "quality", with_year=False, default_league=True)
-st.subheader("报告覆盖（地区 × 年度：按时发布 / 逾期发布 / 发布日期未知 / 未见报告）")
-cover = queries.coverage(con, province, parent)
+body = common.body_filter(con, "quality", province, parent)
+st.subheader(f"{common.body_title(body)}报告覆盖（地区 × 年度：按时发布 / 逾期发布 / 发布日期未知 / 未见报告）")
+if body != queries.GOVERNMENT:
+    st.caption("部门和苏木镇：从某单位首次见到该主体报告的年度起，之后缺少的年度为“未见报告”。")
+cover = queries.coverage(con, province, parent, body)
 if cover.is_empty():
     st.info("没有覆盖数据。")
 else:

@@ -8,7 +8,8 @@ from warehouse.catalogue import load_catalogue
 st.title("依申请公开")
 con = common.connection()
 province, parent, year = common.region_filters(con, "requests", default_league=True)
-mix = queries.outcome_mix(con, province, parent, year)
+body = common.body_filter(con, "requests", province, parent)
+mix = queries.outcome_mix(con, province, parent, year, body=body)
 common.stop_if_empty(mix, "所选范围和年度没有报告。")
 outcomes = ["granted", "partial", "denied", "unable", "not_processed", "other_handling"]
 mix = common.mark_synthetic(mix)
@@ -20,7 +21,7 @@ st.caption("各项占（七）办理总计的比例；不予公开、无法提�
 st.altair_chart(charts.stacked_share(long, "outcome", "count", "jurisdiction_name", "占办理总计的比例",
                                      [common.label(k) for k in outcomes]), width="stretch")
 left, right = st.columns(2)
-applicants = queries.applicant_mix(con, province, parent, year)
+applicants = queries.applicant_mix(con, province, parent, year, body=body)
 labels = {f"t3_new_received__{c['col']}": c["label"] for c in load_catalogue().raw["t3"]["columns"]}
 applicants = applicants.with_columns(pl.col("key").replace_strict(labels, default=None).alias("applicant"))
 left.subheader("申请人构成（新收）")

@@ -9,7 +9,8 @@ SMALL_NUMBER = 10  # below this many cases a correction rate says little
 st.title("复议诉讼")
 con = common.connection()
 province, parent, _ = common.region_filters(con, "review", with_year=False)
-data = queries.metrics(con, province, parent)
+body = common.body_filter(con, "review", province, parent)
+data = queries.metrics(con, province, parent, body=body)
 common.stop_if_empty(data, "所选范围没有报告。")
 yearly = data.group_by("year").agg(
     pl.col("review_total").sum(), pl.col("review_corrected").sum(), pl.col("litigation_total").sum(),

@@ -61,6 +61,7 @@ def build_reports(seed: int, count: int) -> list[Report]:
     if count < len(reports):
         step = len(reports) / count
         reports = [reports[int(i * step)] for i in range(count)]
+    _mark_sums_of_parts(reports)
     variant_rng = random.Random(seed + 3)  # its own stream: adding variants changes no number of any report
     for i, report in enumerate(reports):
         report.doc_id = f"demo-{i:05d}-{report.unit.code}-{report.year}"
@@ -100,12 +101,32 @@ def _government_report(rng, unit, year, profile, carried_in) -> Report:
                   _publish_date(rng, year, scope))
 
 
+# Every unit of one 盟/市 reports with the same department types every year (so the dashboard can compare one
+# department type across the 盟/市's units), under the names real bodies used as they were renamed.
+DEPARTMENT_LEAGUE = "150600"  # 鄂尔多斯市
+LEAGUE_DEPARTMENTS = [
+    lambda year: "市场监督管理局" if year % 2 else "市场监管局",
+    lambda year: "政务服务局" if year <= 2020 else "行政审批和政务服务局",
+    lambda year: "交通运输局",
+]
+DEPARTMENT_SCALE = 0.08  # a department's share of its unit's volume: three of them stay below the 本地区汇总 report
+
+
 def _sub_reports(rng, counties, profiles, wanted: int) -> list[Report]:
-    """Department and 苏木/镇 reports: each body reports every year, its carry-over and stock consistent."""
+    """Department and 苏木/镇 reports: each body reports every year, its carry-over and stock consistent. First the
+    department types and one 苏木/镇 of every unit of DEPARTMENT_LEAGUE (type by type, so any prefix compares one type
+    across the units), then bodies of random units."""
+    league = [u for u in counties if u.parent_code == DEPARTMENT_LEAGUE]
+    planned = [(unit, name, "department") for name in LEAGUE_DEPARTMENTS for unit in league]
+    planned += [(unit, lambda year, t=rng.choice(TOWNSHIP_WORDS): t, "township") for unit in league]
     out: list[Report] = []
+    for unit, name, kind in planned:
+        out += _body_reports(rng, unit, profiles[unit.code], lambda year, n=name, u=unit: f"{u.name}{n(year)}", kind)
     used: set[str] = set()
     while len(out) < wanted:
         unit = rng.choice(counties)
+        if unit.parent_code == DEPARTMENT_LEAGUE:
+            continue
         if rng.random() < 0.6:
             issuer, kind = f"{unit.name}{rng.choice(DEPARTMENTS)}", "department"
         else:
@@ -113,17 +134,41 @@ def _sub_reports(rng, counties, profiles, wanted: int) -> list[Report]:
         if issuer in used:
             continue
         used.add(issuer)
-        profile = {k: v for k, v in profiles[unit.code].items() if k != "in_force"}
-        profile["scale"] *= 0.2
-        carried = [0] * 6
-        for year in YEARS:
-            versions = _versions(rng, year)
-            cells, carried = table_cells(rng, profile, year, versions, carried)
-            new = cells[t3_key("new_received", "total")]
-            out.append(Report("", unit, year, issuer, kind, kind, versions, cells,
-                              narrative.sections(rng, issuer, unit.parent_name, year, new),
-                              _publish_date(rng, year, kind)))
+        out += _body_reports(rng, unit, profiles[unit.code], lambda year, i=issuer: i, kind)
     return out[:wanted]
+
+
+def _body_reports(rng, unit, unit_profile_, issuer_of, kind: str) -> list[Report]:
+    profile = {k: v for k, v in unit_profile_.items() if k != "in_force"}
+    profile["scale"] *= DEPARTMENT_SCALE
+    carried = [0] * 6
+    out = []
+    for year in YEARS:
+        versions = _versions(rng, year)
+        cells, carried = table_cells(rng, profile, year, versions, carried)
+        new = cells[t3_key("new_received", "total")]
+        issuer = issuer_of(year)
+        out.append(Report("", unit, year, issuer, kind, kind, versions, cells,
+                          narrative.sections(rng, issuer, unit.parent_name, year, new), _publish_date(rng, year, kind)))
+    return out
+
+
+SUMMED = ("t2_license_decisions", "t2_penalty_decisions", t3_key("new_received", "total"))
+
+
+def _mark_sums_of_parts(reports: list[Report]) -> None:
+    """A 本地区汇总 government report whose numbers fall below the sum of its unit's departments of that year is
+    recorded as the anomaly `sum_parts` (the generator keeps departments small, so this is rare and always said)."""
+    parts: dict[tuple, dict] = {}
+    for r in reports:
+        if r.issuer_kind == "department":
+            sums = parts.setdefault((r.unit.code, r.year), dict.fromkeys(SUMMED, 0))
+            for key in SUMMED:
+                sums[key] += r.cells.get(key) or 0
+    for r in reports:
+        sums = parts.get((r.unit.code, r.year))
+        if r.scope == "gov_aggregate" and sums and any((r.cells.get(k) or 0) < sums[k] for k in SUMMED):
+            r.anomalies.append("sum_parts")
 
 
 def _plant(rng: random.Random, report: Report, previous: Report | None, done: list[Report]) -> None:

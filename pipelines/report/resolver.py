@@ -18,6 +18,7 @@ LEVEL_RANK = {"province": 0, "prefecture": 1, "county": 2}
 _TITLE_NOISE = re.compile(r"\d{4}\s*年度?|政府信息公开(?:工作)?(?:年度)?报告|政务信息公开.*报告|年度报告|工作报告|关于|的$")
 _GOV_SUFFIX = ("人民政府办公室", "人民政府办公厅", "人民政府", "行政公署办公室", "行政公署", "政府办公室", "政府办")
 _TOWNSHIP = re.compile(r"([\u4e00-\u9fff]{1,10}?(?:苏木|镇|乡|街道办事处|街道|嘎查|农场|牧场))")
+_TOWNSHIP_SUFFIX = ("", "人民政府", "政府", "人民政府办公室", "政府办公室", "党政办公室", "党政综合办公室", "办事处")
 _ZONE = re.compile(r"开发区|高新区|高新技术产业|园区|管委会|管理委员会|综合实验区|新区管")
 _VERTICAL = re.compile(r"税务局|海关|气象局|烟草|邮政管理|国家税务|银保监|金融监管|统计调查|消防救援|公安局.*分局|铁路")
 _DEPARTMENT = re.compile(r"(局|委员会|委|办公室|办|中心|院|站|所|厅|署|队|馆|会)$")
@@ -189,7 +190,8 @@ def _kind(issuer: str, target) -> str:
         return "branch"
     if _ZONE.search(rest if target else issuer):
         return "development_zone"
-    if _TOWNSHIP.match(rest) and not rest.startswith(("人民政府", "政府")):
+    township = _TOWNSHIP.match(rest)
+    if township and rest[township.end():] in _TOWNSHIP_SUFFIX:  # not 住房和城乡建设局, whose 城乡 ends in 乡
         return "township"
     if rest.endswith(_GOV_SUFFIX) or rest in ("", "人民政府", "政府"):
         if "办公室" in rest or "办公厅" in rest or rest.endswith("政府办"):
