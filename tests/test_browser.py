@@ -189,3 +189,17 @@ def test_a_mistyped_page_address_is_explained_in_chinese(server, browser):
     text = dialog.inner_text()
     assert "Page not found" not in text and "不存在" in text and "总览" in text, text
     page.close()
+
+
+def test_compare_one_department_type_across_a_league(server, browser):
+    """An office compares the 市场监督管理局 of every unit of 鄂尔多斯 (the body choice is in the address too)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/compare?league=150600&body=dept:market_regulation", wait_until="domcontentloaded")
+    page.wait_for_selector("[data-testid='stVegaLiteChart'] svg, [data-testid='stVegaLiteChart'] canvas", timeout=60000)
+    page.get_by_text("比较 9 个地区的市场监督管理局报告").wait_for(timeout=30000)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / "compare-department.png"), full_page=True)
+    chosen = page.locator("[data-testid='stSelectbox']").filter(has_text="报告主体").inner_html()
+    assert "市场监督管理局（9 个地区）" in chosen, chosen
+    assert page.query_selector("[data-testid='stException']") is None
+    page.close()

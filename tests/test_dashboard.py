@@ -343,3 +343,40 @@ def test_no_english_select_all_in_the_pickers(published):
     pickers = [at.multiselect(key="compare_units"), at.multiselect(key="compare_years")]
     assert all(p.proto.select_all == 0 for p in pickers)
     assert all(p.proto.placeholder.startswith("选择") for p in pickers)
+
+
+def test_compare_one_department_type_across_the_units_of_a_league(published):
+    """报告主体 = 市场监督管理局 on 对比: the 市场监管局 of every unit of 鄂尔多斯, renamed or not, one series each."""
+    at = app(ROOT / "dashboard" / "views" / "compare.py").run()
+    at.selectbox(key="compare_league").set_value("150600").run()
+    bodies = at.selectbox(key="compare_body").options
+    assert bodies[0].startswith("人民政府") and any("市场监督管理局" in b for b in bodies)
+    at.selectbox(key="compare_body").set_value("dept:market_regulation").run()
+    at.selectbox(key="compare_metric").set_value("permits").run()
+    assert not at.exception
+    rows = _datasets(at.get("vega_lite_chart")[1])
+    con = queries.open_published(published)
+    expected = set(queries.frame(con, """SELECT jurisdiction_name FROM metrics_jurisdiction_year
+                                         WHERE body_key = 'dept:market_regulation' AND parent_code = '150600'
+                                           AND year >= 2023""")["jurisdiction_name"])
+    government = queries.metrics(con, "150000", "150600", 2023).filter(
+        __import__("polars").col("jurisdiction_code") == "150623")["permits"][0]
+    con.close()
+    assert len(expected) == 9 and {row["series"] for row in rows} == expected
+    assert all(row["permits"] != government for row in rows if row["series"] == "鄂托克前旗" and row["year"] == 2023)
+
+
+def test_townships_are_units_of_their_own_and_the_map_offers_departments(published):
+    at = app(ROOT / "dashboard" / "views" / "overview.py").run()
+    at.selectbox(key="overview_league").set_value("150600").run()
+    at.selectbox(key="overview_body").set_value("township").run()
+    assert not at.exception
+    names = {row["jurisdiction_name"] for row in _datasets(at.get("vega_lite_chart")[0])}
+    assert names and all("·" in name for name in names)  # 鄂托克前旗·阿日善苏木
+    shown = app(ROOT / "dashboard" / "views" / "map.py")
+    shown.query_params["league"] = "150600"
+    shown.run()
+    options = shown.selectbox(key="map_body").options
+    assert not any("苏木" in o for o in options) and any("市场监督管理局" in o for o in options)
+    shown.selectbox(key="map_body").set_value("dept:market_regulation").run()
+    assert not shown.exception and "市场监督管理局" in shown.subheader[0].value

@@ -150,6 +150,19 @@ def test_fetch_run_revise(column, tmp_path, monkeypatch):
     assert len({url for url, _ in revisions if url.endswith("report-b.html")}) == 1
     assert any("6 → 7" in changed for _, changed in revisions)
     assert findings and "发现内容与先前下载的版本不同" in findings[0][0]
+    # the newest version is the mart's; a report of another province lands in the mart under its registry entry
+    con = duckdb.connect(settings.published_path, read_only=True)
+    newer, older = con.execute("SELECT new_sha256, old_sha256 FROM revisions").fetchone()
+    in_mart = {sha for (sha,) in con.execute("SELECT sha256 FROM metrics_jurisdiction_year").fetchall()}
+    assert newer in in_mart and older not in in_mart
+    if (SHARED / "corpus" / "dev").is_dir():
+        forestry = con.execute("""SELECT m.jurisdiction_code, m.province_name, m.body_name FROM metrics_jurisdiction_year m
+                                  JOIN documents d USING (sha256) WHERE d.source_url LIKE '%report-a.html'""").fetchall()
+        assert forestry == [("350300", "福建省", "林业局")]
+    conflicts = con.execute("""SELECT r.issuer, k.detail FROM checks k JOIN reports r USING (sha256)
+                               WHERE k.code = 'QC_REGISTRY'""").fetchall()
+    assert any("鄂托克旗" in issuer and "莆田市" in detail for issuer, detail in conflicts)  # said, not silently chosen
+    con.close()
     # 报告详情 shows it with the report, and where the report came from
     from streamlit.testing.v1 import AppTest
 

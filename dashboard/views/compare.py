@@ -10,6 +10,9 @@ province, parent, _ = common.region_filters(con, "compare", with_year=False, def
 body = common.body_filter(con, "compare", province, parent)
 pool = queries.metrics(con, province, parent, body=body)
 common.stop_if_empty(pool, "所选范围没有报告。")
+if body != queries.GOVERNMENT:
+    st.caption(f"比较 {pool['jurisdiction_code'].n_unique()} 个地区的{common.body_title(body)}报告"
+               "（同一类部门改名前后视为同一部门，原署名见报告详情）。")
 units = pool.select("jurisdiction_code", "jurisdiction_name").unique().sort("jurisdiction_code")
 names = dict(zip(units["jurisdiction_code"], units["jurisdiction_name"]))
 mode = st.radio("选择方式", ["全部", "同类（旗/县/市辖区/县级市）", "手动选择"], horizontal=True, key="compare_mode")

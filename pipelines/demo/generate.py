@@ -115,10 +115,11 @@ DEPARTMENT_SCALE = 0.08  # a department's share of its unit's volume: three of t
 def _sub_reports(rng, counties, profiles, wanted: int) -> list[Report]:
     """Department and 苏木/镇 reports: each body reports every year, its carry-over and stock consistent. First the
     department types and one 苏木/镇 of every unit of DEPARTMENT_LEAGUE (type by type, so any prefix compares one type
-    across the units), then bodies of random units."""
+    across the units; the 苏木/镇 second), then bodies of random units."""
     league = [u for u in counties if u.parent_code == DEPARTMENT_LEAGUE]
+    townships = [(unit, lambda year, t=rng.choice(TOWNSHIP_WORDS): t, "township") for unit in league]
     planned = [(unit, name, "department") for name in LEAGUE_DEPARTMENTS for unit in league]
-    planned += [(unit, lambda year, t=rng.choice(TOWNSHIP_WORDS): t, "township") for unit in league]
+    planned = planned[:len(league)] + townships + planned[len(league):]  # a short demo still has 苏木/镇
     out: list[Report] = []
     for unit, name, kind in planned:
         out += _body_reports(rng, unit, profiles[unit.code], lambda year, n=name, u=unit: f"{u.name}{n(year)}", kind)
