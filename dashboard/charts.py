@@ -37,7 +37,7 @@ def _fill(color: str):
     return alt.condition(alt.datum.certainty == UNCERTAIN, alt.value("white"), alt.value(color))
 
 
-def ranking(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f") -> alt.Chart:
+def ranking(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f", league_word: str = "盟/市") -> alt.Chart:
     """Bars per unit, values written at their end; a 待核 value is a hollow bar marked 待核."""
     data = df.filter(pl.col(metric).is_not_null())
     if "certainty" not in data.columns:
@@ -49,7 +49,7 @@ def ranking(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f") -> alt
         tooltip=[alt.Tooltip("jurisdiction_name:N", title="地区"), alt.Tooltip(f"{metric}:Q", title=label, format=fmt),
                  *([alt.Tooltip(f"{metric}_change:Q", title="与上年比较", format="+" + fmt.lstrip(","))]
                    if f"{metric}_change" in data.columns else []),
-                 *([alt.Tooltip(f"{metric}_rank_parent:Q", title="盟/市内排名")]
+                 *([alt.Tooltip(f"{metric}_rank_parent:Q", title=f"{league_word}内排名")]
                    if f"{metric}_rank_parent" in data.columns else []),
                  CERTAINTY_TOOLTIP])
     bars = base.mark_bar(stroke=PALETTE[0], strokeWidth=1.5).encode(fill=_fill(PALETTE[0]))
@@ -165,17 +165,17 @@ def coverage_matrix(df: pl.DataFrame) -> alt.Chart:
     ).properties(height=alt.Step(16))
 
 
-def choropleth(units: dict, borders: dict, labels: pl.DataFrame, label: str, fmt: str) -> dict:
+def choropleth(units: dict, borders: dict, labels: pl.DataFrame, label: str, fmt: str, league_word: str = "盟/市") -> dict:
     """Units coloured by the metric's bands — the quantile bands of 总览's 分档分布, so one large unit does not
     leave all others pale; layers from transform.map_features. 无数据 is grey, never a colour of the scale; a 待核
     value is hollow with a dashed red outline and marked 待核, as on the bars; the legend names both.
 
     Returns the Vega-Lite spec (for st.vega_lite_chart): Altair walks every coordinate of inline data, which took
     ~1.2 s per draw of the province, so the chart is built on named placeholders and the features go in after."""
-    tooltip = [alt.Tooltip("properties.name:N", title="地区"), alt.Tooltip("properties.league:N", title="盟/市"),
+    tooltip = [alt.Tooltip("properties.name:N", title="地区"), alt.Tooltip("properties.league:N", title=league_word),
                alt.Tooltip("properties.value:Q", title=label, format=fmt),
                alt.Tooltip("properties.change:Q", title="与上年比较", format="+" + fmt.lstrip(",")),
-               alt.Tooltip("properties.rank:Q", title="盟/市内排名"),
+               alt.Tooltip("properties.rank:Q", title=f"{league_word}内排名"),
                alt.Tooltip("properties.certainty:N", title="数据状态"),
                alt.Tooltip("properties.synthetic:N", title="示例数据")]
     doubtful = f"datum.properties.certainty == '{UNCERTAIN}'"

@@ -17,20 +17,24 @@ def identity_failures(settings: NianbaoSettings) -> AssetCheckResult:
                             metadata={"source_anomalies": source, "extraction_failures": extraction})
 
 
-@asset_check(asset=MARTS, description="Coverage: county-level units without a government report for a year.")
+@asset_check(asset=MARTS, description="Coverage: county-level units without a government report for a year, and "
+                                      "bodies (departments, 苏木/镇) missing in a year after they first reported.")
 def coverage(settings: NianbaoSettings) -> AssetCheckResult:
     with db.connect(settings.warehouse_path) as con:
-        missing, late, total = con.execute("""SELECT count(*) FILTER (WHERE state = 'missing'),
-            count(*) FILTER (WHERE state = 'late'), count(*) FROM coverage""").fetchone()
-    return AssetCheckResult(passed=missing == 0, severity=AssetCheckSeverity.WARN,
-                            metadata={"missing": missing, "late": late, "jurisdiction_years": total})
+        missing, late, total, bodies_missing = con.execute("""SELECT
+            count(*) FILTER (WHERE state = 'missing' AND body_key = 'government'),
+            count(*) FILTER (WHERE state = 'late'), count(*) FILTER (WHERE body_key = 'government'),
+            count(*) FILTER (WHERE state = 'missing' AND body_key <> 'government') FROM coverage""").fetchone()
+    return AssetCheckResult(passed=missing == 0 and bodies_missing == 0, severity=AssetCheckSeverity.WARN,
+                            metadata={"missing": missing, "late": late, "jurisdiction_years": total,
+                                      "other_bodies_missing": bodies_missing})
 
 
-@asset_check(asset=MARTS, description="Duplicates: two documents for one jurisdiction-year-level (both kept; the mart's rule picks one).")
+@asset_check(asset=MARTS, description="Duplicates: two documents for one jurisdiction-body-year (both kept; the newest is the mart's).")
 def duplicates(settings: NianbaoSettings) -> AssetCheckResult:
     with db.connect(settings.warehouse_path) as con:
         count = con.execute("SELECT count(*) FROM metrics_jurisdiction_year WHERE documents_for_year > 1").fetchone()[0]
-    return AssetCheckResult(passed=count == 0, severity=AssetCheckSeverity.WARN, metadata={"jurisdiction_years_with_duplicates": count})
+    return AssetCheckResult(passed=count == 0, severity=AssetCheckSeverity.WARN, metadata={"body_years_with_duplicates": count})
 
 
 ALL_CHECKS = [identity_failures, coverage, duplicates]

@@ -193,6 +193,24 @@ def cell_differences(con, older: str, newer: str) -> pl.DataFrame:
         WHERE o.value IS DISTINCT FROM n.value ORDER BY 1""", [older, newer])
 
 
+def not_in_mart(con) -> pl.DataFrame:
+    """Every report the charts do not count, with why: its place could not be decided, it has no year, or another
+    document of the same body-year is the one counted (a newer version, or a real report over 示例数据)."""
+    return frame(con, """
+        SELECT r.file_name, r.issuer, r.year, r.jurisdiction_name, r.body_name,
+               CASE WHEN r.jurisdiction_status = 'ambiguous' THEN '地名对应多个地区，无法确定（可在设置中指定省份）'
+                    WHEN r.jurisdiction_status <> 'resolved' THEN '未能识别所属地区'
+                    WHEN r.year IS NULL THEN '未能识别报告年度'
+                    WHEN m.is_synthetic = false AND r.synthetic THEN '同一主体同一年度已有真实报告（示例数据不计）'
+                    ELSE '同一主体同一年度另有较新的版本' END AS reason,
+               m.sha256 AS counted_sha256, r.sha256, r.synthetic
+        FROM reports r
+        LEFT JOIN metrics_jurisdiction_year m ON m.jurisdiction_code = r.jurisdiction_code AND m.body_key = r.body_key
+                                              AND m.year = r.year
+        WHERE r.sha256 NOT IN (SELECT sha256 FROM metrics_jurisdiction_year)
+        ORDER BY reason, r.year DESC, r.file_name""")
+
+
 def same_unit_year(con, sha: str) -> pl.DataFrame:
     """Every report of the unit and year of this one: each body's, and the versions the mart did not choose."""
     return frame(con, """

@@ -16,7 +16,8 @@ data = queries.metrics(con, province, parent, year, body=body)
 common.synthetic_notice(data)
 units, borders, labels = transform.map_features(outlines, data, metric, percent=common.is_share(metric))
 st.subheader(f"{common.body_title(body)}{common.label(metric)}（{year}年）")
-st.vega_lite_chart(charts.choropleth(units, borders, labels, common.label(metric), common.value_format(metric)),
+st.vega_lite_chart(charts.choropleth(units, borders, labels, common.label(metric), common.value_format(metric),
+                                     common.words()["league"]),
                    width="stretch")
 states = [f["properties"]["certainty"] for f in units["features"]]
 st.caption(f"共 {len(states)} 个{common.words()['units']}：有数据 {sum(s != transform.NO_DATA_MARK for s in states)} 个，"

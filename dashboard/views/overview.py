@@ -46,7 +46,8 @@ if leave_out:
     shown = transform.without_uncertain(shown, [metric])
 left, right = st.columns([3, 2])
 left.subheader(f"{common.body_title(body)}{common.label(metric)}排名（{year}年）")
-left.altair_chart(charts.ranking(shown, metric, common.label(metric), common.value_format(metric)), width="stretch")
+left.altair_chart(charts.ranking(shown, metric, common.label(metric), common.value_format(metric),
+                                 common.words()["league"]), width="stretch")
 right.subheader("分档分布")
 right.altair_chart(charts.banded(transform.bands(shown, metric, percent=common.is_share(metric)),
                                  common.label(metric)), width="stretch")

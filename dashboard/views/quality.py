@@ -35,6 +35,14 @@ if kind != "全部":
 findings = findings.select("jurisdiction_name", "year", "check", "detail", "sha256", "issuer", "kind", "severity", "code",
                            "file_name", "synthetic")
 common.show_table(findings, empty="所选范围内的报告没有发现问题。")
+st.subheader("未计入统计的报告（不分地区）")
+left_out = queries.not_in_mart(con)
+if left_out.is_empty():
+    st.success("所有已解析的报告均已计入统计。")
+else:
+    counts = left_out.group_by("reason").len().sort("len", descending=True)
+    st.caption("；".join(f"{r['reason']} {r['len']} 份" for r in counts.to_dicts()) + "。")
+    common.show_table(left_out.drop("counted_sha256"))
 st.subheader("无法解析的文件（不分地区）")
 errors = queries.ingest_errors(con)
 if errors.is_empty():
