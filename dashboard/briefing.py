@@ -14,7 +14,6 @@ from warehouse.catalogue import load_catalogue
 from . import common, transform
 
 FONT = "STSong-Light"  # a CID font every PDF reader has: nothing to embed or ship
-RANKED = ["permits", "penalties", "requests_new", "duplicate_share"]
 MAX_FINDINGS = 25
 
 
@@ -29,7 +28,7 @@ def content(con, province: str, parent: str, year: int) -> dict:
     return {"league": league, "year": year, "kpis": kpis, "only_now": only_now, "only_before": only_before,
             "units": now.sort("jurisdiction_code"), "coverage": cover, "findings": findings,
             "synthetic": bool(now["synthetic"].any()) if not now.is_empty() else False,
-            "uncertain_units": transform.uncertain_units(now, sorted({m for k in transform.KPI_SPECS
+            "uncertain_units": transform.uncertain_units(now, sorted({m for k in transform.kpi_keys()
                                                                       for m in transform.kpi_inputs(k)}))}
 
 
@@ -86,11 +85,11 @@ def build(con, province: str, parent: str, year: int, published_at: str = "") ->
         story.append(Paragraph("逾期或未见报告：" + "、".join(
             f"{r['jurisdiction_name']}（{states[r['state']]}）" for r in late.to_dicts()) + "。", body))
     story += [PageBreak(), Paragraph("三、各地区情况", head)]
-    rows = [["地区"] + [cat.label(k) for k in RANKED] + ["行政许可同比", f"行政许可{words['league']}内排名"]]
+    rows = [["地区"] + [cat.label(k) for k in cat.with_role("briefing")] + ["行政许可同比", f"行政许可{words['league']}内排名"]]
     for unit in data["units"].to_dicts():
         doubtful = set(unit.get("uncertain_metrics") or [])
         rows.append([unit["jurisdiction_name"]]
-                    + [common.format_value(k, unit[k]) + ("（待核）" if k in doubtful else "") for k in RANKED]
+                    + [common.format_value(k, unit[k]) + ("（待核）" if k in doubtful else "") for k in cat.with_role("briefing")]
                     + [common.format_change("permits", unit.get("permits_change")) or "—",
                        "—" if unit.get("permits_rank_parent") is None else f"第{unit['permits_rank_parent']}名"])
     story.append(table(rows, [width * 0.16] + [width * 0.14] * 4 + [width * 0.13, width * 0.15]))

@@ -9,9 +9,6 @@ from warehouse import queries
 from warehouse.catalogue import load_catalogue
 
 SYNTHETIC_BADGE = "示例数据"
-# The metrics a unit is compared on (对比, 地图), in the order a leader reads them.
-COMPARED_METRICS = ["permits", "penalties", "coercion", "requests_new", "duplicate_share", "disclosure_rate",
-                    "review_total", "review_correction_rate", "litigation_total"]
 
 
 @st.cache_resource(show_spinner=False)

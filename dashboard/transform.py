@@ -6,6 +6,8 @@ import math
 
 import polars as pl
 
+from warehouse.catalogue import load_catalogue
+
 
 def _nice(value: float) -> float:
     """Round to two significant digits so band edges read well (1,234 → 1,200; 0.0567 → 0.057)."""
@@ -51,14 +53,9 @@ def bands(df: pl.DataFrame, metric: str, count: int = 5, percent: bool = False) 
 
 
 # Overview KPIs: a total (numerator only) or a share of sums (numerator ÷ denominator), by metric key.
-KPI_SPECS = {
-    "permits": (["permits"], None),
-    "penalties": (["penalties"], None),
-    "requests_new": (["requests_new"], None),
-    "duplicate_share": (["duplicate"], "requests_new"),
-    "disclosure_rate": (["granted", "partial"], "requests_processed"),
-    "review_correction_rate": (["review_corrected"], "review_total"),
-}
+def kpi_keys() -> list[str]:
+    """The KPI cards of 总览 and the briefing (catalogue role `kpi`)."""
+    return load_catalogue().with_role("kpi")
 
 
 def _aggregate(df: pl.DataFrame, numerator: list[str], denominator: str | None) -> float | None:
@@ -79,7 +76,8 @@ def kpis(now: pl.DataFrame, before: pl.DataFrame) -> tuple[dict[str, tuple[float
     now_shared = now.filter(pl.col("jurisdiction_code").is_in(shared))
     before_shared = before.filter(pl.col("jurisdiction_code").is_in(shared))
     out = {}
-    for key, (numerator, denominator) in KPI_SPECS.items():
+    for key in kpi_keys():
+        numerator, denominator = load_catalogue().kpi_parts(key)
         value = _aggregate(now, numerator, denominator)
         current, previous = _aggregate(now_shared, numerator, denominator), _aggregate(before_shared, numerator, denominator)
         out[key] = (value, None if current is None or previous is None else current - previous)
@@ -122,7 +120,7 @@ def without_uncertain(df: pl.DataFrame, metrics: list[str]) -> pl.DataFrame:
 
 
 def kpi_inputs(key: str) -> list[str]:
-    numerator, denominator = KPI_SPECS[key]
+    numerator, denominator = load_catalogue().kpi_parts(key)
     return numerator + ([denominator] if denominator else [])
 
 

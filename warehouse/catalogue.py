@@ -12,6 +12,9 @@ import yaml
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.yaml")
 VERSIONS = ("v2019", "v2021")
+METRIC_ROLES = ("kpi", "yoy", "rank", "ranking", "compare", "map", "briefing")
+# Roles that put a metric beside itself across years or units: only a metric comparable across template versions.
+ACROSS_VERSIONS = ("yoy", "rank", "compare", "map")
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,20 @@ class Catalogue:
     def metrics(self) -> list[dict]:
         return self.raw["metrics"]
 
+    def with_role(self, role: str) -> list[str]:
+        """The metrics that play a role (catalogue `roles`: kpi, yoy, rank, ranking, compare, map, briefing), in
+        catalogue order."""
+        if role not in METRIC_ROLES:
+            raise ValueError(f"unknown metric role {role!r}")
+        return self._remember(("role", role), lambda: [m["key"] for m in self.metrics if role in m.get("roles", ())])
+
+    def kpi_parts(self, key: str) -> tuple[list[str], str | None]:
+        """How a KPI adds up over units: the metrics summed above the line, and the one summed below (shares)."""
+        metric = self.metric(key)
+        if metric.get("unit") != "share":
+            return [key], None
+        return list(metric.get("numerator_metrics") or [metric["numerator"]]), metric["denominator"]
+
     def metric(self, key: str) -> dict:
         return next(m for m in self.metrics if m["key"] == key)
 
@@ -120,7 +137,19 @@ def t4_key(group: str, outcome: str) -> str:
     return f"t4_{group}_{outcome}"
 
 
+def _check_roles(metrics: list[dict]) -> None:
+    for metric in metrics:
+        unknown = set(metric.get("roles", ())) - set(METRIC_ROLES)
+        if unknown:
+            raise ValueError(f"catalogue metric {metric['key']}: unknown roles {sorted(unknown)}")
+        across = set(metric.get("roles", ())) & set(ACROSS_VERSIONS)
+        if across and not metric.get("comparable"):
+            raise ValueError(f"catalogue metric {metric['key']} is not comparable across template versions, "
+                             f"so it cannot be used for {sorted(across)}")
+
+
 def _build(raw: dict) -> Catalogue:
+    _check_roles(raw["metrics"])
     cat = Catalogue(raw=raw)
     t2 = raw["t2"]
     row_labels = {r["row"]: r["label"] for r in t2["rows"]}

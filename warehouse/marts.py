@@ -16,8 +16,6 @@ import duckdb
 from .catalogue import load_catalogue
 
 _KEY = re.compile(r"\b(t[234]_[a-z_]+)\b")
-YOY_METRICS = ["permits", "penalties", "requests_new", "duplicate_share", "disclosure_rate", "review_correction_rate"]
-RANK_METRICS = ["permits", "penalties", "requests_new", "duplicate_share"]
 
 
 def _metric_sql(metric: dict, defined: dict[str, str]) -> str:
@@ -98,11 +96,11 @@ def build_marts(con: duckdb.DuckDBPyConnection) -> None:
         JOIN documents d USING (sha256)
         WHERE r.jurisdiction_status = 'resolved' AND r.year IS NOT NULL""")
     yoy = ",\n".join(
-        f"{m} - lag({m}) OVER (PARTITION BY jurisdiction_code, body_key ORDER BY year) AS {m}_change" for m in YOY_METRICS)
+        f"{m} - lag({m}) OVER (PARTITION BY jurisdiction_code, body_key ORDER BY year) AS {m}_change" for m in cat.with_role("yoy"))
     ranks = ",\n".join(
         f"CASE WHEN {m} IS NOT NULL THEN rank() OVER (PARTITION BY parent_code, year, body_key, {m} IS NULL ORDER BY {m} DESC) END AS {m}_rank_parent,\n"
         f"CASE WHEN {m} IS NOT NULL THEN rank() OVER (PARTITION BY province_code, year, body_key, {m} IS NULL ORDER BY {m} DESC) END AS {m}_rank_province"
-        for m in RANK_METRICS)
+        for m in cat.with_role("rank"))
     con.execute(f"""CREATE OR REPLACE TABLE metrics_jurisdiction_year AS
         WITH chosen AS (
             SELECT *, count(*) OVER (PARTITION BY jurisdiction_code, body_key, year) AS documents_for_year

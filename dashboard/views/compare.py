@@ -3,6 +3,7 @@ import streamlit as st
 
 from dashboard import charts, common, transform
 from warehouse import queries
+from warehouse.catalogue import load_catalogue
 
 st.title("对比")
 con = common.connection()
@@ -25,7 +26,7 @@ elif mode.startswith("同类"):
     codes = [c for c, n in names.items() if n.endswith(kind)]
 else:
     codes = list(names)
-metric = st.selectbox("指标", common.COMPARED_METRICS, format_func=common.label, key="compare_metric", help="口径见指标说明")
+metric = st.selectbox("指标", load_catalogue().with_role("compare"), format_func=common.label, key="compare_metric", help="口径见指标说明")
 st.caption(common.help_text(metric))
 all_years = sorted(pool["year"].unique().to_list())
 chosen_years = st.multiselect("年度", all_years, default=all_years[-3:], key="compare_years", select_all=False,

@@ -2,6 +2,7 @@ import streamlit as st
 
 from dashboard import charts, common, transform
 from warehouse import queries
+from warehouse.catalogue import load_catalogue
 
 st.title("地图")
 con = common.connection()
@@ -11,7 +12,7 @@ if outlines.is_empty():
     st.info("暂无该地区的边界数据（目前随附内蒙古自治区各盟市、旗县区边界）。")
     st.stop()
 body = common.body_filter(con, "map", province, parent, townships=False)  # a 苏木/镇 has no outline here
-metric = st.selectbox("指标", common.COMPARED_METRICS, format_func=common.label, key="map_metric", help="口径见指标说明")
+metric = st.selectbox("指标", load_catalogue().with_role("map"), format_func=common.label, key="map_metric", help="口径见指标说明")
 data = queries.metrics(con, province, parent, year, body=body)
 common.synthetic_notice(data)
 units, borders, labels = transform.map_features(outlines, data, metric, percent=common.is_share(metric))

@@ -2,6 +2,7 @@ import streamlit as st
 
 from dashboard import briefing, charts, common, transform
 from warehouse import queries
+from warehouse.catalogue import load_catalogue
 
 st.title("总览")
 con = common.connection()
@@ -12,13 +13,13 @@ before = queries.metrics(con, province, parent, year - 1, body=body)
 common.stop_if_empty(now, "所选范围和年度没有报告。")
 common.synthetic_notice(now)
 
-all_inputs = sorted({m for key in transform.KPI_SPECS for m in transform.kpi_inputs(key)})
+all_inputs = sorted({m for key in transform.kpi_keys() for m in transform.kpi_inputs(key)})
 doubtful = transform.uncertain_units(now, all_inputs)
 leave_out = st.toggle("不计待核数值", key="overview_exclude_uncertain", disabled=doubtful == 0,
                       help="待核：原文表格受损，数值无法唯一确定或未能读出。打开后，每个指标只计算数值可靠的地区。")
 if leave_out:
     values = {}
-    for key in transform.KPI_SPECS:
+    for key in transform.kpi_keys():
         inputs = transform.kpi_inputs(key)
         kept, _ = transform.kpis(transform.without_uncertain(now, inputs), transform.without_uncertain(before, inputs))
         values[key] = kept[key]
@@ -39,7 +40,7 @@ if parent and body == queries.GOVERNMENT:
                        f"nianbao-{parent}-{year}.pdf", "application/pdf", key="overview_briefing",
                        help="主要指标及同比、各地区情况与排名、按时发布情况、主要质量问题。")
 
-metric = st.selectbox("排名指标", ["permits", "penalties", "requests_new", "duplicate_share", "disclosure_rate"],
+metric = st.selectbox("排名指标", load_catalogue().with_role("ranking"),
                       format_func=common.label, key="overview_metric", help="指标口径见各指标说明")
 shown = transform.with_certainty(common.mark_synthetic(now), metric)
 if leave_out:
