@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 
 from warehouse.catalogue import load_catalogue
+from warehouse.tables import CELLS, CHECKS, INGEST_ERRORS, REPORTS
 
 from .report import PARSER_VERSION
 from .report.parse import parse_bytes
@@ -97,19 +98,7 @@ def frames(results: list[dict]) -> dict[str, pl.DataFrame]:
             checks.append({"sha256": sha, "code": c["code"], "kind": c.get("kind", "identity"), "status": c["status"],
                            "severity": c.get("severity", "info"), "detail": c["detail"],
                            "cells": ",".join(c.get("cells", ()))})
-    report_frame = pl.DataFrame(reports, infer_schema_length=None)
-    if not report_frame.is_empty():  # ISO date strings from the parser become DATE columns
-        report_frame = report_frame.with_columns(
-            pl.col("published_at").cast(pl.Utf8).str.to_date(strict=False),
-            pl.col("deadline").cast(pl.Utf8).str.to_date(strict=False),
-            pl.col("year").cast(pl.Int32))
-    return {
-        "reports": report_frame,
-        "cells": pl.DataFrame(cells, schema={"sha256": pl.Utf8, "key": pl.Utf8, "value": pl.Float64, "status": pl.Utf8,
-                                             "source": pl.Utf8, "raw": pl.Utf8, "note": pl.Utf8}),
-        "checks": pl.DataFrame(checks, schema={"sha256": pl.Utf8, "code": pl.Utf8, "kind": pl.Utf8, "status": pl.Utf8,
-                                               "severity": pl.Utf8, "detail": pl.Utf8, "cells": pl.Utf8}),
-        "ingest_errors": pl.DataFrame(errors, schema={"sha256": pl.Utf8, "file_name": pl.Utf8, "parser_version": pl.Utf8,
-                                                      "error_code": pl.Utf8, "reason": pl.Utf8, "detail": pl.Utf8,
-                                                      "failed_at": pl.Datetime}),
-    }
+    report_frame = REPORTS.frame(reports, text_dates=True).with_columns(  # ISO dates from the parser become DATEs
+        pl.col("published_at").str.to_date(strict=False), pl.col("deadline").str.to_date(strict=False))
+    return {"reports": report_frame, "cells": CELLS.frame(cells), "checks": CHECKS.frame(checks),
+            "ingest_errors": INGEST_ERRORS.frame(errors)}

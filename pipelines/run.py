@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from warehouse import storage
 from warehouse.lock import HELD_BY_PARENT, RunLock, WarehouseBusy
 from warehouse.paths import Paths
 
@@ -57,9 +58,7 @@ def _parsed_documents(paths: Paths) -> int:
     except duckdb.Error:
         return 0  # another run holds it: it will be waited for anyway
     try:
-        return con.execute("""SELECT count(*) FROM (SELECT sha256 FROM reports WHERE parser_version = ?
-                              UNION SELECT sha256 FROM ingest_errors WHERE parser_version = ?)""",
-                           [PARSER_VERSION, PARSER_VERSION]).fetchone()[0]
+        return storage.parsed_documents(con, PARSER_VERSION)
     except duckdb.Error:
         return 0
     finally:
@@ -108,14 +107,13 @@ def run_main_job(inbox: str | None = None, warehouse: str | None = None, demo_co
 
 
 def _in_process(paths: Paths, run_config: dict, wait_seconds: float | None):
-    """Every step in this process (Dagster's in-process executor): no start-up cost per step."""
-    from dagster import DagsterInstance, materialize
+    """The main job with every step in this process (Dagster's in-process executor): no start-up cost per step."""
+    from dagster import DagsterInstance
 
-    from .assets import ALL_ASSETS
-    from .checks import ALL_CHECKS
+    from .definitions import definitions_for
 
-    result = materialize([*ALL_ASSETS, *ALL_CHECKS], resources=resources_for(paths, wait_seconds),
-                         run_config=run_config, instance=DagsterInstance.get(), raise_on_error=False)
+    job = definitions_for(resources_for(paths, wait_seconds)).resolve_job_def("main_job")
+    result = job.execute_in_process(run_config=run_config, instance=DagsterInstance.get(), raise_on_error=False)
     return result.success, result
 
 
@@ -151,7 +149,7 @@ def _with_workers(paths: Paths, run_config: dict, wait_seconds: float | None, wo
                        "NIANBAO_INBOX": os.pathsep.join(str(d) for d in paths.inbox_dirs)})
     lock = RunLock(paths.lock)
     try:
-        lock.acquire(900 if wait_seconds is None else wait_seconds,
+        lock.acquire(RunLock.DEFAULT_WAIT_SECONDS if wait_seconds is None else wait_seconds,
                      on_wait=lambda holder: print(f"waiting for another nianbao run to finish ({holder})", file=sys.stderr))
     except WarehouseBusy as exc:
         return False, exc

@@ -22,7 +22,7 @@ def province_context() -> str:
 
 
 def resources_for(paths: Paths, wait_seconds: float | None = None) -> dict:
-    from .assets import NianbaoSettings, WarehouseLock
+    from .defs.resources import NianbaoSettings, WarehouseLock
 
     lock = {"warehouse_path": str(paths.warehouse)} | ({} if wait_seconds is None else {"wait_seconds": wait_seconds})
     return {"settings": NianbaoSettings.from_paths(paths, province_context()), "run_lock": WarehouseLock(**lock)}

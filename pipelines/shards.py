@@ -17,8 +17,10 @@ import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from warehouse.tables import PARSED
+
 PARTITIONS = [f"p{i}" for i in range(8)]
-TABLES = ("reports", "cells", "checks", "ingest_errors")
+TABLES = tuple(t.name for t in PARSED)
 
 
 def partition_of(sha256: str) -> str:

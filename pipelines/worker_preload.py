@@ -14,7 +14,6 @@ import pandas  # noqa: F401 — polars and DuckDB hand frames through it in some
 import pyarrow.dataset  # noqa: F401 — pyarrow.parquet.read_table builds a dataset
 import pypdfium2  # noqa: F401
 from dagster import DagsterInstance
-from dagster._core.instance.ref import InstanceRef
 
 import pipelines.definitions  # noqa: F401 — the code location every step rebuilds
 
@@ -23,7 +22,7 @@ def _open_an_instance_once() -> None:
     """Opening an instance imports the storage classes Dagster loads by name (what a step does first)."""
     with tempfile.TemporaryDirectory(prefix="nianbao-preload-") as home:
         Path(home, "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
-        with DagsterInstance.from_ref(InstanceRef.from_dir(home)):
+        with DagsterInstance.local_temp(tempdir=home):
             pass
 
 

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterInstance, build_sensor_context, materialize
+from dagster import DagsterInstance, build_sensor_context
 
-from pipelines import assets as assets_module
-from pipelines.assets import ALL_ASSETS, NianbaoSettings, WarehouseLock
-from pipelines.checks import ALL_CHECKS
+from pipelines.defs import marts as marts_defs
+from pipelines.defs.automation import inbox_sensor
+from pipelines.defs.resources import NianbaoSettings, WarehouseLock
+from pipelines.definitions import definitions_for
 
 from .conftest import ROOT, SEED
 
@@ -29,8 +30,9 @@ def resources(settings: NianbaoSettings) -> dict:
 
 
 def run(settings: NianbaoSettings):
-    return materialize([*ALL_ASSETS, *ALL_CHECKS], resources=resources(settings),
-                       instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    """The code location's own main job, in-process, on these settings."""
+    job = definitions_for(resources(settings)).resolve_job_def("main_job")
+    return job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
 
 
 def table_digest(path: str) -> str:
@@ -125,7 +127,7 @@ def test_failed_run_leaves_published_copy(tmp_path, small_inbox, monkeypatch):
     def broken(con):
         raise RuntimeError("simulated failure while building marts")
 
-    monkeypatch.setattr(assets_module, "build_marts", broken)
+    monkeypatch.setattr(marts_defs, "build_marts", broken)
     assert not run(settings).success
     assert Path(settings.published_path).read_bytes() == published
     monkeypatch.undo()
@@ -172,24 +174,26 @@ def test_definitions_graph_snapshot():
         ("published_warehouse", ["marts"]),
         ("source_documents", ["fetched_documents"]),
     ]
-    assert defs.resolve_job_def("main_job") is not None
+    checks = sorted(f"{key.asset_key.to_user_string()}:{key.name}" for key in graph.asset_check_keys)
+    assert checks == ["marts:coverage", "marts:duplicates", "parsed_reports:identity_failures"]
+    main_job = defs.resolve_job_def("main_job")
+    assert sorted(k.to_user_string() for k in main_job.asset_layer.executable_asset_keys) == [
+        "corpus_quality", "jurisdictions", "marts", "parsed_reports", "published_warehouse", "source_documents"]
     assert {s.name for s in defs.schedules} == {"daily_refresh", "weekly_fetch"}
     assert defs.resolve_schedule_def("daily_refresh").execution_timezone == "Asia/Shanghai"
 
 
 def test_inbox_sensor_fires_on_change(tmp_path):
-    from pipelines import definitions
-
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     settings = {"settings": settings_for(tmp_path, inbox)}  # the sensor reads the resource, not module paths
     shutil.copy(SEED, inbox / "a.txt")
-    first = definitions.inbox_sensor(build_sensor_context(resources=settings))
+    first = inbox_sensor(build_sensor_context(resources=settings))
     assert first.run_key
     context = build_sensor_context(cursor=first.run_key, resources=settings)
-    assert "unchanged" in str(definitions.inbox_sensor(context).skip_message)
+    assert "unchanged" in str(inbox_sensor(context).skip_message)
     (inbox / "b.txt").write_text("x", encoding="utf-8")
-    assert definitions.inbox_sensor(build_sensor_context(cursor=first.run_key, resources=settings)).run_key != first.run_key
+    assert inbox_sensor(build_sensor_context(cursor=first.run_key, resources=settings)).run_key != first.run_key
 
 
 def test_repository_dagster_yaml_is_a_valid_instance(tmp_path, monkeypatch):
@@ -207,21 +211,15 @@ def test_repository_dagster_yaml_is_a_valid_instance(tmp_path, monkeypatch):
 
 def test_sensor_run_parses_only_the_dropped_document(tmp_path, small_inbox):
     """Drop one report into a built inbox: the sensor asks for a run, and that run parses only the new file."""
-    from dagster import Definitions
-
-    from pipelines import definitions
-
     inbox = tmp_path / "inbox"
     shutil.copytree(small_inbox, inbox)
     settings = settings_for(tmp_path, inbox)
     assert run(settings).success
-    cursor = definitions.inbox_sensor(build_sensor_context(resources={"settings": settings})).run_key
+    cursor = inbox_sensor(build_sensor_context(resources={"settings": settings})).run_key
     (inbox / "dropped.txt").write_bytes(SEED.read_bytes().replace("鄂托克前旗".encode(), "鄂托克旗".encode()))
-    request = definitions.inbox_sensor(build_sensor_context(cursor=cursor, resources={"settings": settings}))
+    request = inbox_sensor(build_sensor_context(cursor=cursor, resources={"settings": settings}))
     assert request.run_key and request.run_key != cursor
-    defs = Definitions(assets=ALL_ASSETS, asset_checks=ALL_CHECKS, jobs=[definitions.main_job],
-                       resources=resources(settings))
-    result = defs.resolve_job_def("main_job").execute_in_process(instance=DagsterInstance.ephemeral())
+    result = run(settings)
     assert result.success
     parsed = [m for m in result.get_asset_materialization_events() if m.asset_key.path == ["parsed_reports"]][0]
     assert parsed.materialization.metadata["parsed"].value == 1

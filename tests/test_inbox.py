@@ -226,12 +226,12 @@ def test_publication_follows_the_warehouse(isolated, capsys):
 
 
 def test_failed_run_says_nothing_was_published(isolated, capsys, monkeypatch):
-    from pipelines import assets
+    from pipelines.defs import marts
 
     def broken(con):
         raise RuntimeError("simulated failure while building marts")
 
-    monkeypatch.setattr(assets, "build_marts", broken)
+    monkeypatch.setattr(marts, "build_marts", broken)
     assert run_main_job(inbox=str(_small_inbox(isolated)), demo_count=0) == 1
     out = capsys.readouterr()
     assert "published /" not in out.out

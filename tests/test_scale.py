@@ -44,10 +44,10 @@ def test_one_and_two_workers_build_identical_tables(isolated, small_inbox):
 
 
 def test_a_failed_partition_is_the_only_one_parsed_again(tmp_path, small_inbox, monkeypatch):
-    from pipelines import assets
+    from pipelines.defs import ingest as ingest_defs
 
     settings = settings_for(tmp_path, small_inbox)
-    real_parse = assets.ingest.parse_many
+    real_parse = ingest_defs.ingest.parse_many
     broken = shards.partition_of(next(iter(_shas(small_inbox))))
 
     def parse_failing_one_partition(rows, *args, **kwargs):
@@ -55,7 +55,7 @@ def test_a_failed_partition_is_the_only_one_parsed_again(tmp_path, small_inbox, 
             raise MemoryError("worker killed")  # what a killed or starved worker looks like to the run
         return real_parse(rows, *args, **kwargs)
 
-    monkeypatch.setattr(assets.ingest, "parse_many", parse_failing_one_partition)
+    monkeypatch.setattr(ingest_defs.ingest, "parse_many", parse_failing_one_partition)
     first = run(settings)
     assert not first.success
     assert not Path(settings.published_path).exists()  # nothing published until every partition succeeded
@@ -181,7 +181,7 @@ def test_shards_are_inserted_in_few_large_batches_whatever_their_columns(monkeyp
     import duckdb
     import pyarrow as pa
 
-    from pipelines import assets
+    from warehouse import storage
 
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute("CREATE TABLE checks (sha256 VARCHAR, code VARCHAR, cells VARCHAR)")
@@ -189,9 +189,9 @@ def test_shards_are_inserted_in_few_large_batches_whatever_their_columns(monkeyp
     newer = pa.table({"sha256": ["c"], "code": ["Z"], "cells": ["t3_total__total"]})
     inserts = []
     concat = pa.concat_tables
-    monkeypatch.setattr(assets, "BYTES_PER_INSERT", older.nbytes + 1)
+    monkeypatch.setattr(storage, "BYTES_PER_INSERT", older.nbytes + 1)
     monkeypatch.setattr(pa, "concat_tables", lambda tables, **kw: (inserts.append(len(tables)), concat(tables, **kw))[1])
-    assert assets._insert_in_batches(con, "checks", iter([older, newer, older.slice(0, 1)])) == 4
+    assert storage._insert_in_batches(con, "checks", iter([older, newer, older.slice(0, 1)])) == 4
     assert inserts == [2, 1]  # the first two together reach the bound; the last one alone
     assert con.execute("SELECT sha256, cells FROM checks ORDER BY sha256, cells NULLS FIRST").fetchall() == \
         [("a", None), ("a", None), ("b", None), ("c", "t3_total__total")]

@@ -7,10 +7,8 @@ import time
 from pathlib import Path
 
 import duckdb
-import polars as pl
 
-SCHEMA = Path(__file__).with_name("sql") / "schema.sql"
-
+from .tables import migrate
 
 WRITER_WAIT_SECONDS = 600
 
@@ -31,18 +29,8 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
                 raise
             time.sleep(0.1)
     if not read_only:
-        con.execute(SCHEMA.read_text(encoding="utf-8"))
+        migrate(con)  # once per declared shape (warehouse/tables.py)
     return con
-
-
-def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, key: str = "sha256") -> None:
-    """Delete the rows of the documents in `frame`, then insert `frame` (DuckDB reads the Arrow data directly)."""
-    if frame.is_empty():
-        return
-    keys = frame.select(pl.col(key).unique())  # noqa: F841 — referenced by name in SQL below
-    con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM keys)")
-    columns = ", ".join(frame.columns)
-    con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM frame")
 
 
 def publish(source: str | Path, target: str | Path) -> Path:

@@ -17,11 +17,19 @@ from pathlib import Path
 HELD_BY_PARENT = "NIANBAO_LOCK_HELD"
 
 
+def lock_path(warehouse: str | Path) -> Path:
+    """The lock file of a warehouse: `<warehouse>.lock` beside it."""
+    warehouse = Path(warehouse)
+    return warehouse.with_name(warehouse.name + ".lock")
+
+
 class WarehouseBusy(RuntimeError):
     """Another run holds the warehouse."""
 
 
 class RunLock:
+    DEFAULT_WAIT_SECONDS = 900.0  # a second run (schedule, sensor or CLI) waits this long, then refuses
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._fd: int | None = None

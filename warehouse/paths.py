@@ -30,6 +30,11 @@ def seeds_dir() -> Path | None:
     return CHECKOUT / "seeds" if _in_checkout() else None
 
 
+def shard_root_for(warehouse: Path) -> str:
+    """The default shard folder of a warehouse: `<stem>-shards` beside it."""
+    return str(warehouse.with_name(warehouse.stem + "-shards"))
+
+
 def published_for(warehouse: Path) -> Path:
     return warehouse.parent / "published" / PUBLISHED_NAME
 
@@ -53,7 +58,7 @@ class Paths:
     @property
     def shards(self) -> str:
         """Parquet shards of parsed documents: NIANBAO_SHARDS (a folder or an s3:// URL), else beside the warehouse."""
-        return os.environ.get("NIANBAO_SHARDS") or str(self.warehouse.with_name(self.warehouse.stem + "-shards"))
+        return os.environ.get("NIANBAO_SHARDS") or shard_root_for(self.warehouse)
 
     @property
     def fetched_inbox(self) -> Path:
@@ -73,7 +78,9 @@ class Paths:
 
     @property
     def lock(self) -> Path:
-        return self.warehouse.with_name(self.warehouse.name + ".lock")
+        from .lock import lock_path
+
+        return lock_path(self.warehouse)
 
     @property
     def dagster_home(self) -> Path:
