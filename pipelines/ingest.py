@@ -23,7 +23,9 @@ def parse_stored(row: dict, province: str | None) -> dict:
         result["published_at"] = str(row["page_published_at"])
         result["published_at_source"] = "page"
     if result["status"] != "error":
-        result["quality"] = report_checks(result)
+        sections = split_sections(result.get("text", ""))
+        result["quality"] = report_checks(result, sections)
+        result["narrative"] = sections.get("一", "") + "\n" + sections.get("五", "")  # what copy detection compares
     return result
 
 
@@ -74,7 +76,6 @@ def frames(results: list[dict]) -> dict[str, pl.DataFrame]:
                            "detail": r["error"], "failed_at": now})
             continue
         j = r["jurisdiction"]
-        sections = split_sections(r.get("text", ""))
         reports.append({
             "sha256": sha, "file_name": r["file"], "format": r["format"], "parser_version": PARSER_VERSION,
             "status": r["status"], "issuer": r["issuer"], "title": r["title"], "year": r["year"],
@@ -87,7 +88,7 @@ def frames(results: list[dict]) -> dict[str, pl.DataFrame]:
             "body_name": r["body"]["name"], "registry_conflict": j.get("conflict") or None, "t2_version": r["template"]["t2"], "t3_version": r["template"]["t3"],
             "t4_version": r["template"]["t4"], "error": r.get("error"), "synthetic": r["synthetic"],
             "body_text": r.get("text", ""),
-            "narrative": sections.get("一", "") + "\n" + sections.get("五", ""),
+            "narrative": r["narrative"],
         })
         for key, value in r["cells"].items():
             prov = r["provenance"].get(key, {})

@@ -198,11 +198,6 @@ def load_catalogue() -> Catalogue:
     return _build(yaml.load(CATALOGUE_PATH.read_text(encoding="utf-8"), Loader=loader))
 
 
-def all_cell_keys() -> list[str]:
-    """Every cell key of both versions, in catalogue order (the wide column order)."""
-    return list(load_catalogue().cells)
-
-
 @dataclass(frozen=True)
 class Body:
     """A report's reporting body: `key` is what the mart partitions by, `name` what pages show."""

@@ -40,6 +40,11 @@ def _nfkc_char(match: re.Match) -> str:
     return _NFKC_TABLE[match.group()]
 
 
+def nfkc_spaces(text: str) -> str:
+    """Runs of whitespace (line breaks inside a table cell included) as one space."""
+    return " ".join(text.split())
+
+
 def nfkc(text: str) -> str:
     """NFKC (full-width forms to ASCII, compatibility characters to their plain forms).
 

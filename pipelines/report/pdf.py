@@ -17,6 +17,7 @@ import re
 
 from .errors import ReportError
 from .model import Block, Cell, Document
+from .normalize import nfkc_spaces
 
 TOLERANCE = 3.0        # snap, join and intersection tolerance (pt), as pdfplumber's defaults
 MIN_EDGE = 3.0         # shorter edges are noise
@@ -335,7 +336,6 @@ def _page_blocks(chars: list[tuple], edges: list[tuple], number: int) -> list[tu
 
 
 def _table_rows(grid: _Grid, bucket: dict[int, list[tuple]], number: int, table_id: int, t_index: int):
-    from .readers import nfkc_spaces
 
     rows = []
     for r in range(grid.rows):

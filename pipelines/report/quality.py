@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 
 from warehouse.catalogue import load_catalogue
 
@@ -61,27 +62,37 @@ def finding(code: str, status: str, severity: str, detail: str) -> dict:
     return {"code": code, "kind": "quality", "status": status, "severity": severity, "detail": detail}
 
 
-def report_checks(result: dict) -> list[dict]:
-    text = result.get("text", "")
-    cells = result.get("cells", {})
-    sections = split_sections(text)
-    out = []
-    new = cells.get("t3_new_received__total")
-    carried = cells.get("t3_carried_over__total") or 0
-    # W9: numbers of requests stated in the narrative
-    # PDF text order can push paragraphs of section 一 behind the heading of section 二 (the seed does).
-    for sentence in _sentences(sections.get("一", "") + "\n" + sections.get("二", "")):
+@dataclass(frozen=True)
+class Report:
+    """What the per-report rules read: the parse result, its cells and its sections (split once)."""
+    result: dict
+    cells: dict
+    sections: dict[str, str]
+
+    @property
+    def opening(self) -> str:
+        """Sections 一 and 二: PDF text order can push paragraphs of 一 behind the heading of 二 (the seed does)."""
+        return self.sections.get("一", "") + "\n" + self.sections.get("二", "")
+
+
+def _requests_in_text(r: Report) -> list[dict]:
+    """W9: the number of requests the narrative states against table 3's 新收 (or 新收 + 结转)."""
+    new, carried = r.cells.get("t3_new_received__total"), r.cells.get("t3_carried_over__total") or 0
+    for sentence in _sentences(r.opening):
         m = _RECEIVED.search(sentence)
         if m and new is not None:
             stated = int(m.group(1) or m.group(2))
             ok = stated in (new, new + carried)
-            out.append(finding("QC_TEXT_TABLE", "pass" if ok else "fail", "info" if ok else "warn",
-                               f"正文“{sentence[:80]}”称 {stated} 件；表三新收 {int(new)} 件" + ("" if ok else "，不一致")))
-            break
-    # W9 for table 4: review and litigation counts stated in the narrative
-    review, direct, after = (cells.get(k) for k in ("t4_review_total", "t4_lit_direct_total", "t4_lit_after_review_total"))
-    narrative = sections.get("一", "") + "\n" + sections.get("二", "")
-    for sentence in _sentences(narrative):
+            return [finding("QC_TEXT_TABLE", "pass" if ok else "fail", "info" if ok else "warn",
+                            f"正文“{sentence[:80]}”称 {stated} 件；表三新收 {int(new)} 件" + ("" if ok else "，不一致"))]
+    return []
+
+
+def _cases_in_text(r: Report) -> list[dict]:
+    """W9 for table 4: review and litigation counts the narrative states."""
+    review, direct, after = (r.cells.get(k) for k in ("t4_review_total", "t4_lit_direct_total", "t4_lit_after_review_total"))
+    out = []
+    for sentence in _sentences(r.opening):
         for pattern, accepted, what in ((_REVIEW_COUNT, {review}, "行政复议"),
                                         (_LITIGATION_COUNT, {direct, (direct or 0) + (after or 0)}, "行政诉讼")):
             m = pattern.search(sentence)
@@ -90,50 +101,83 @@ def report_checks(result: dict) -> list[dict]:
                 if stated not in accepted:
                     out.append(finding("QC_TEXT_TABLE", "fail", "warn",
                                        f"正文“{sentence[:70]}”称{what} {stated} 件；表四为 {sorted(int(a) for a in accepted)}"))
-    # W10: a section that denies what table 3 shows
-    if new:
-        for key in ("六", "一"):
-            for sentence in _sentences(sections.get(key, "")):
-                if _NONE_RECEIVED.search(sentence):
-                    out.append(finding("QC_CONTRADICTION", "fail", "warn",
-                                       f"第{key}部分“{sentence[:80]}”与表三新收 {int(new)} 件矛盾"))
-                    break
-    # W11: preamble's count of sections vs the sections present
-    present = [h for h in SECTION_HEADINGS if h in sections]
-    m = _ITEMS.search(nfkc(sections.get("preamble", "")))
-    if m:
-        stated = CN_NUM.get(m.group(1), 0)
-        ok = stated == len(present)
-        preamble = nfkc(sections.get("preamble", ""))
-        at = preamble.find(m.group(0))
-        excerpt = preamble[max(0, at - 50):at + len(m.group(0)) + 30].replace("\n", "")
-        out.append(finding("QC_SECTION_COUNT", "pass" if ok else "fail", "info" if ok else "warn",
-                           f"前言“…{excerpt}…”称{m.group(1)}项，正文有 {len(present)} 个部分"))
-    # W12: a sentence that opens with an earlier year, as if it were this report's year (copied text)
-    year = result.get("year")
-    if year:
-        for key in ("一", "五", "六"):
-            stale = next((s for s in _sentences(sections.get(key, "")) if (m := _YEAR_OPENING.match(s))
-                          and int(m.group(1)) < year), None)
-            if stale:
-                out.append(finding("QC_STALE_YEAR", "fail", "warn", f"{year}年报告第{key}部分写“{stale[:60]}”"))
-                break
-    missing = [h for h in SECTION_HEADINGS if h not in sections]
-    out.append(finding("QC_SECTIONS", "fail" if missing else "pass", "warn" if missing else "info",
-                       "缺少部分：" + "、".join(missing) if missing else "六个部分齐全"))
-    # W7: no rule-making power below the prefecture level
-    level = (result.get("jurisdiction") or {}).get("level")
-    reg = [cells.get(k) for k in ("t2_regulation_issued", "t2_regulation_in_force", "t2_regulation_new_made",
-                                  "t2_regulation_total_published")]
-    if level == "county" and any(v for v in reg if v):
-        out.append(finding("QC_REGULATION", "fail", "warn", f"县级/部门/苏木报告填报了规章数 {[v for v in reg if v]}（无规章制定权）"))
-    # timeliness
-    published, deadline = result.get("published_at"), result.get("deadline")
-    if published and deadline:
-        late = published > deadline
-        out.append(finding("QC_LATE", "fail" if late else "pass", "warn" if late else "info",
-                           f"发布 {published}，期限 {deadline}" + ("，逾期" if late else "")))
     return out
+
+
+def _denied_requests(r: Report) -> list[dict]:
+    """W10: a section that denies what table 3 shows."""
+    new = r.cells.get("t3_new_received__total")
+    if not new:
+        return []
+    out = []
+    for key in ("六", "一"):
+        sentence = next((s for s in _sentences(r.sections.get(key, "")) if _NONE_RECEIVED.search(s)), None)
+        if sentence:
+            out.append(finding("QC_CONTRADICTION", "fail", "warn", f"第{key}部分“{sentence[:80]}”与表三新收 {int(new)} 件矛盾"))
+    return out
+
+
+def _section_count(r: Report) -> list[dict]:
+    """W11: the preamble's count of sections against the sections present."""
+    preamble = nfkc(r.sections.get("preamble", ""))
+    m = _ITEMS.search(preamble)
+    if not m:
+        return []
+    present = [h for h in SECTION_HEADINGS if h in r.sections]
+    ok = CN_NUM.get(m.group(1), 0) == len(present)
+    at = preamble.find(m.group(0))
+    excerpt = preamble[max(0, at - 50):at + len(m.group(0)) + 30].replace("\n", "")
+    return [finding("QC_SECTION_COUNT", "pass" if ok else "fail", "info" if ok else "warn",
+                    f"前言“…{excerpt}…”称{m.group(1)}项，正文有 {len(present)} 个部分")]
+
+
+def _stale_year(r: Report) -> list[dict]:
+    """W12: a sentence that opens with an earlier year, as if it were this report's year (copied text)."""
+    year = r.result.get("year")
+    if not year:
+        return []
+    for key in ("一", "五", "六"):
+        stale = next((s for s in _sentences(r.sections.get(key, "")) if (m := _YEAR_OPENING.match(s))
+                      and int(m.group(1)) < year), None)
+        if stale:
+            return [finding("QC_STALE_YEAR", "fail", "warn", f"{year}年报告第{key}部分写“{stale[:60]}”")]
+    return []
+
+
+def _sections_present(r: Report) -> list[dict]:
+    missing = [h for h in SECTION_HEADINGS if h not in r.sections]
+    return [finding("QC_SECTIONS", "fail" if missing else "pass", "warn" if missing else "info",
+                    "缺少部分：" + "、".join(missing) if missing else "六个部分齐全")]
+
+
+def _regulation_power(r: Report) -> list[dict]:
+    """W7: no rule-making power below the prefecture level."""
+    level = (r.result.get("jurisdiction") or {}).get("level")
+    reg = [r.cells.get(k) for k in ("t2_regulation_issued", "t2_regulation_in_force", "t2_regulation_new_made",
+                                    "t2_regulation_total_published")]
+    if level == "county" and any(v for v in reg if v):
+        return [finding("QC_REGULATION", "fail", "warn", f"县级/部门/苏木报告填报了规章数 {[v for v in reg if v]}（无规章制定权）")]
+    return []
+
+
+def _timeliness(r: Report) -> list[dict]:
+    published, deadline = r.result.get("published_at"), r.result.get("deadline")
+    if not (published and deadline):
+        return []
+    late = published > deadline
+    return [finding("QC_LATE", "fail" if late else "pass", "warn" if late else "info",
+                    f"发布 {published}，期限 {deadline}" + ("，逾期" if late else ""))]
+
+
+# The per-report rules, in the order their findings are listed.
+RULES = (_requests_in_text, _cases_in_text, _denied_requests, _section_count, _stale_year, _sections_present,
+         _regulation_power, _timeliness)
+
+
+def report_checks(result: dict, sections: dict[str, str] | None = None) -> list[dict]:
+    """Every per-report rule on one parse result (`sections`: its text split already, if the caller has it)."""
+    report = Report(result, result.get("cells", {}), sections or split_sections(result.get("text", "")))
+    return [f for rule in RULES for f in rule(report)]
 
 
 # ------------------------------------------------------------------ corpus-level checks

@@ -17,6 +17,7 @@ from warehouse.catalogue import load_catalogue
 
 from .errors import ReportError
 from .model import Block, Cell, Document
+from .normalize import nfkc_spaces
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # a Word report is rarely over 20 MB unpacked, images included
@@ -210,10 +211,6 @@ def _collapsed_head(text: str, length: int) -> str:
         if len(head) > length or taken >= len(text):
             return head[:length]
         taken *= 2
-
-
-def nfkc_spaces(text: str) -> str:
-    return " ".join(text.split())
 
 
 _MARKUP_NOISE = re.compile(r"<!--.*?-->|<\?.*?>", re.S)
