@@ -9,7 +9,7 @@ from datetime import date
 import polars as pl
 
 from warehouse import queries
-from warehouse.catalogue import load_catalogue
+from catalogue import load_catalogue
 
 from . import common, transform
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import charts
 from warehouse import queries
-from warehouse.catalogue import load_catalogue
+from catalogue import load_catalogue
 
 SYNTHETIC_BADGE = "示例数据"
 

@@ -6,7 +6,7 @@ import math
 
 import polars as pl
 
-from warehouse.catalogue import load_catalogue
+from catalogue import load_catalogue
 
 
 def _nice(value: float) -> float:

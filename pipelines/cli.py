@@ -22,7 +22,7 @@ def _cmd_parse(args) -> int:
 def _summary(result: dict) -> str:
     if result.get("status") == "error":
         return f"error: {result['error']}"
-    from warehouse.catalogue import load_catalogue
+    from catalogue import load_catalogue
 
     cat = load_catalogue()
     j = result["jurisdiction"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from warehouse.catalogue import load_catalogue
+from catalogue import load_catalogue
 
 from .report.readers import MAX_BYTES, read_safely
 

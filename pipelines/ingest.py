@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
-from warehouse.catalogue import load_catalogue
+from catalogue import load_catalogue
 from warehouse.tables import CELLS, CHECKS, INGEST_ERRORS, REPORTS
 
 from .report import PARSER_VERSION

@@ -12,7 +12,7 @@ from pipelines.demo import render
 from pipelines.demo.generate import build_reports
 from pipelines.demo.model import inner_mongolia_units
 from pipelines.report.resolver import resolve, resolve_with_hint
-from warehouse.catalogue import body_of, department_type
+from catalogue import body_of, department_type
 
 from .conftest import SEED, shared_or_skip
 from .test_assets import run, settings_for

@@ -1,6 +1,6 @@
 """The seed (鄂托克前旗 2022, PDF text) parses to every cell exactly and all identities pass."""
 from pipelines.report.parse import parse_file
-from warehouse.catalogue import load_catalogue, t3_key
+from catalogue import load_catalogue, t3_key
 
 from .conftest import SEED
 

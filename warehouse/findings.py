@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import duckdb
 
-from .catalogue import load_catalogue
+from catalogue import load_catalogue
 
 # Numbers a 本地区汇总 report adds up over its region's bodies: permits, penalties, new requests.
 SUMMED_CELLS = ("t2_license_decisions", "t2_penalty_decisions", "t3_new_received__total")

@@ -13,7 +13,7 @@ import re
 
 import duckdb
 
-from .catalogue import load_catalogue
+from catalogue import load_catalogue
 
 _KEY = re.compile(r"\b(t[234]_[a-z_]+)\b")
 

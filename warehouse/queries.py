@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from .catalogue import load_catalogue
+from catalogue import load_catalogue
 from .paths import Paths
 
 

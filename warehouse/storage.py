@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from .catalogue import load_catalogue
+from catalogue import load_catalogue
 from .tables import DOCUMENT_SOURCES, DOCUMENTS, JURISDICTIONS, PARSED, RECEIVED_FILES, SKIPPED_INPUTS
 
 # One reporting body across years (reports.body_key: 人民政府 and 人民政府办公室 are one body, a department type

@@ -3,7 +3,7 @@ import streamlit as st
 
 from dashboard import charts, common, transform
 from warehouse import queries
-from warehouse.catalogue import load_catalogue
+from catalogue import load_catalogue
 
 st.title("对比")
 con = common.connection()

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import common
 from warehouse import queries
-from warehouse.catalogue import load_catalogue
+from catalogue import load_catalogue
 
 st.title("报告详情")
 con = common.connection()

@@ -2,7 +2,7 @@ import streamlit as st
 
 from dashboard import charts, common, transform
 from warehouse import queries
-from warehouse.catalogue import load_catalogue
+from catalogue import load_catalogue
 
 st.title("地图")
 con = common.connection()

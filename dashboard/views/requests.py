@@ -3,7 +3,7 @@ import streamlit as st
 
 from dashboard import charts, common
 from warehouse import queries
-from warehouse.catalogue import load_catalogue
+from catalogue import load_catalogue
 
 st.title("依申请公开")
 con = common.connection()

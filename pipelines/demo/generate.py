@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
-from warehouse.catalogue import t3_key
+from catalogue import t3_key
 
 from ..report import identities
 from . import narrative, render

@@ -1,7 +1,7 @@
 """The three tables as span-aware grids, shared by the HTML, DOCX, PDF and text renderers."""
 from __future__ import annotations
 
-from warehouse.catalogue import load_catalogue, t3_key
+from catalogue import load_catalogue, t3_key
 
 Cell = tuple  # (text, rowspan, colspan)
 

@@ -5,7 +5,7 @@ import csv
 import random
 from dataclasses import dataclass, field
 
-from warehouse.catalogue import load_catalogue, t3_key, t4_key
+from catalogue import load_catalogue, t3_key, t4_key
 
 from ..report.resolver import DATA
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Mapping
 
-from warehouse.catalogue import load_catalogue, t3_key, t4_key
+from catalogue import load_catalogue, t3_key, t4_key
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import os
 import re
 from pathlib import Path
 
-from warehouse.catalogue import body_of, load_catalogue
+from catalogue import body_of, load_catalogue
 
 from . import PARSER_VERSION, metadata
 from .errors import ReportError

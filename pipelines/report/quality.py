@@ -9,7 +9,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from warehouse.catalogue import load_catalogue
+from catalogue import load_catalogue
 
 from .normalize import nfkc
 

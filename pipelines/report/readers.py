@@ -13,7 +13,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from warehouse.catalogue import load_catalogue
+from catalogue import load_catalogue
 
 from .errors import ReportError
 from .model import Block, Cell, Document

@@ -2,7 +2,7 @@
 since table 2 has no identities to decide between readings."""
 from __future__ import annotations
 
-from warehouse.catalogue import load_catalogue
+from catalogue import load_catalogue
 
 from . import recovery
 from .table_values import CellValue, Tables, header_unit, match_t2, parse_value, trim_blanks

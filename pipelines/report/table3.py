@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import product
 
-from warehouse.catalogue import load_catalogue, t3_key
+from catalogue import load_catalogue, t3_key
 
 from . import identities, recovery
 from .table_values import CellValue, Tables, match_t3, parse_value, row_name, trim_blanks, unsigned

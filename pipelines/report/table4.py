@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from warehouse.catalogue import load_catalogue
+from catalogue import load_catalogue
 
 from . import identities, recovery
 from .table_values import CellValue, Tables, parse_value, trim_blanks, unsigned

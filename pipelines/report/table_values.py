@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from warehouse.catalogue import load_catalogue
+from catalogue import load_catalogue
 
 from .normalize import nfkc
 from .tokens import Token, value_text, value_unit

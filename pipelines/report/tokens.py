@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from warehouse.catalogue import load_catalogue
+from catalogue import load_catalogue
 
 from .model import Document
 from .normalize import has_cjk, label_key, nfkc

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from warehouse.catalogue import load_catalogue
+from catalogue import load_catalogue
 
 from . import identities
 from .tables import Tables
