@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything (Python packages; Chromium and CJK fonts for the browser test; LibreOffice for legacy .doc;
-# poppler's pdftotext for the fixed-width text variant) and run every test.
+# poppler's pdftotext for the fixed-width text variant) and run every test: lint and types, the fast tier, the browser
+# tier. With arguments, only the tests they name.
 set -euo pipefail
 cd "$(dirname "$0")"
 # chromium + CJK fonts for the browser test; LibreOffice (no GUI) for the legacy .doc round trip; pdftotext (with the
@@ -14,4 +15,12 @@ if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "no
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null
 fi
 source scripts/setup.sh
-exec .venv/bin/python -m pytest -q "$@"
+if [ "$#" -gt 0 ]; then  # arguments (a file, -k …): just those tests
+  exec .venv/bin/python -m pytest -q "$@"
+fi
+# Lint and types first (seconds), then the fast tier, then the browser tier.
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/basedpyright
+.venv/bin/python -m pytest -q -m "not browser"
+.venv/bin/python -m pytest -q -m browser

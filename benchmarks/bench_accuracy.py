@@ -1,6 +1,7 @@
 """Accuracy: the hand-checked labels of ../shared/corpus/dev (per format, and silently wrong cells); every printing
 variant and format of the demo generator read back (values and statuses); the unlabelled real crawls of
 ../shared/corpus/wild parsed without a crash (their numbers are read by people, never put into tests)."""
+
 import tempfile
 from pathlib import Path
 
@@ -22,14 +23,22 @@ def main() -> None:
     for path in wild:
         try:
             status = parse_file(path)["status"]
-        except Exception as exc:  # noqa: BLE001 — a crash is what this counts
+        except Exception as exc:
             status = f"crash: {type(exc).__name__}"
         statuses[status] = statuses.get(status, 0) + 1
-    save("accuracy", {"per_format": report["per_format"], "total": report["total"],
-                      "exact_share": round(report["total"]["exact"] / report["total"]["cells"], 4),
-                      "generated_by_format": variants["by_format"], "generated_by_variant": variants["by_variant"],
-                      "generated_failures": variants["failures"][:10],
-                      "wild_files": len(wild), "wild_statuses": statuses})
+    save(
+        "accuracy",
+        {
+            "per_format": report["per_format"],
+            "total": report["total"],
+            "exact_share": round(report["total"]["exact"] / report["total"]["cells"], 4),
+            "generated_by_format": variants["by_format"],
+            "generated_by_variant": variants["by_variant"],
+            "generated_failures": variants["failures"][:10],
+            "wild_files": len(wild),
+            "wild_statuses": statuses,
+        },
+    )
 
 
 if __name__ == "__main__":  # the generator's worker processes import this module

@@ -1,4 +1,5 @@
 """内容雷同 detection over 20,000 reports (synthetic narratives, 1% planted copies): time and recall."""
+
 import random
 import time
 
@@ -13,9 +14,16 @@ for i in range(20000):
     year = 2019 + i % 7
     name = f"单位{i // 7}"
     sections = narrative.sections(rng, name, "某盟", year, rng.randint(0, 50))
-    reports.append({"sha256": f"r{i}", "issuer": name, "jurisdiction_code": f"{i // 7:06d}", "year": year,
-                    "body": f"{i // 7:06d}|government|",
-                    "narrative": "\n".join(sections["一"] + sections["五"])})
+    reports.append(
+        {
+            "sha256": f"r{i}",
+            "issuer": name,
+            "jurisdiction_code": f"{i // 7:06d}",
+            "year": year,
+            "body": f"{i // 7:06d}|government|",
+            "narrative": "\n".join(sections["一"] + sections["五"]),
+        }
+    )
 planted = set()
 for i in rng.sample(range(7, 20000), 200):
     source = reports[i - 7]  # another body, same year (the list cycles through 7 years)
@@ -25,6 +33,13 @@ started = time.perf_counter()
 found = copy_checks(reports)
 elapsed = time.perf_counter() - started
 flagged = {sha for sha, _ in found}
-save("copy_detection", {"reports": len(reports), "seconds": round(elapsed, 1), "planted": len(planted),
-                        "planted_found": len(planted & flagged),
-                        "flagged_not_planted": len(flagged - planted - {f"r{int(s[1:]) - 7}" for s in planted})})
+save(
+    "copy_detection",
+    {
+        "reports": len(reports),
+        "seconds": round(elapsed, 1),
+        "planted": len(planted),
+        "planted_found": len(planted & flagged),
+        "flagged_not_planted": len(flagged - planted - {f"r{int(s[1:]) - 7}" for s in planted}),
+    },
+)

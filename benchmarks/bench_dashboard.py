@@ -3,6 +3,7 @@
 
 Usage: python benchmarks/bench_dashboard.py PUBLISHED_DUCKDB   (e.g. the one bench_pipeline.py reports)
 """
+
 import os
 import socket
 import statistics
@@ -23,16 +24,32 @@ province = queries.provinces(con)["province_code"][0]
 year = max(queries.years(con))
 sha = queries.report_list(con)["sha256"][0]
 calls = {
-    "overview": [lambda: queries.provinces(con), lambda: queries.leagues(con, province), lambda: queries.years(con),
-                 lambda: queries.metrics(con, province, None, year), lambda: queries.metrics(con, province, None, year - 1)],
+    "overview": [
+        lambda: queries.provinces(con),
+        lambda: queries.leagues(con, province),
+        lambda: queries.years(con),
+        lambda: queries.metrics(con, province, None, year),
+        lambda: queries.metrics(con, province, None, year - 1),
+    ],
     "compare": [lambda: queries.metrics(con, province), lambda: queries.all_metrics(con)],
     "map": [lambda: queries.outlines(con, province), lambda: queries.metrics(con, province, None, year)],
-    "requests": [lambda: queries.outcome_mix(con, province, None, year), lambda: queries.applicant_mix(con, province, None, year)],
+    "requests": [
+        lambda: queries.outcome_mix(con, province, None, year),
+        lambda: queries.applicant_mix(con, province, None, year),
+    ],
     "review": [lambda: queries.metrics(con, province)],
-    "quality": [lambda: queries.coverage(con, province), lambda: queries.quality_scores(con, province),
-                lambda: queries.failing_checks(con, None, province), lambda: queries.ingest_errors(con)],
-    "detail": [lambda: queries.report_list(con, ""), lambda: queries.report(con, sha), lambda: queries.report_cells(con, sha),
-               lambda: queries.report_checks(con, sha)],
+    "quality": [
+        lambda: queries.coverage(con, province),
+        lambda: queries.quality_scores(con, province),
+        lambda: queries.failing_checks(con, None, province),
+        lambda: queries.ingest_errors(con),
+    ],
+    "detail": [
+        lambda: queries.report_list(con, ""),
+        lambda: queries.report(con, sha),
+        lambda: queries.report_cells(con, sha),
+        lambda: queries.report_checks(con, sha),
+    ],
 }
 query_ms = {}
 for page, fns in calls.items():
@@ -59,9 +76,25 @@ def serve(app: str, env: dict) -> tuple[subprocess.Popen, int]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port),
-                               "--server.address", "127.0.0.1", "--server.headless", "true"], cwd=ROOT,
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            app,
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(120):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
@@ -91,8 +124,16 @@ with tempfile.TemporaryDirectory() as tmp:
     floor_app.write_text(FLOOR_APP, encoding="utf-8")
     floor, floor_port = serve(str(floor_app), dict(os.environ))
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
         for warm_port in (port, floor_port):
             warm = browser.new_page()
             warm.goto(f"http://127.0.0.1:{warm_port}/")
@@ -101,11 +142,20 @@ with tempfile.TemporaryDirectory() as tmp:
         for page_name in ["", "compare", "map", "requests", "review", "quality", "detail"]:
             selector = "[data-testid='stDataFrame']" if page_name == "detail" else CHART
             ready[page_name or "overview"] = statistics.median(
-                seconds_to_ready(browser, f"http://127.0.0.1:{port}/{page_name}", selector) for _ in range(3))
-        floor_ready = statistics.median(seconds_to_ready(browser, f"http://127.0.0.1:{floor_port}/", CHART)
-                                        for _ in range(3))
+                seconds_to_ready(browser, f"http://127.0.0.1:{port}/{page_name}", selector) for _ in range(3)
+            )
+        floor_ready = statistics.median(
+            seconds_to_ready(browser, f"http://127.0.0.1:{floor_port}/", CHART) for _ in range(3)
+        )
         browser.close()
     floor.terminate()
 dashboard.terminate()
-save("dashboard", {"warehouse": path, "worst_query_ms_per_page": query_ms, "page_ready_seconds": ready,
-                   "one_chart_page_ready_seconds": floor_ready})
+save(
+    "dashboard",
+    {
+        "warehouse": path,
+        "worst_query_ms_per_page": query_ms,
+        "page_ready_seconds": ready,
+        "one_chart_page_ready_seconds": floor_ready,
+    },
+)

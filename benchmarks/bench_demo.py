@@ -1,5 +1,6 @@
 """Demo data: time to generate 5,000 documents; round trip of ≥500 generated documents in every format
 (every cell, jurisdiction, year, versions) and detection of every planted anomaly on the full 5,000 set."""
+
 import json
 import shutil
 import tempfile
@@ -30,15 +31,20 @@ def main() -> None:
     started = time.perf_counter()
     result = roundtrip(sample)
     roundtrip_seconds = time.perf_counter() - started
-    save("demo", {
-        "generated_documents": stats["documents"], "formats": stats["formats"],
-        "generate_seconds": round(generate_seconds, 1),
-        "roundtrip_documents": sum(v["documents"] for v in result["by_format"].values()),
-        "roundtrip_exact": sum(v["exact"] for v in result["by_format"].values()),
-        "roundtrip_by_format": result["by_format"], "roundtrip_failures": result["failures"][:10],
-        "roundtrip_seconds": round(roundtrip_seconds, 1),
-        "corpus_folder": str(workdir / "big"),
-    })
+    save(
+        "demo",
+        {
+            "generated_documents": stats["documents"],
+            "formats": stats["formats"],
+            "generate_seconds": round(generate_seconds, 1),
+            "roundtrip_documents": sum(v["documents"] for v in result["by_format"].values()),
+            "roundtrip_exact": sum(v["exact"] for v in result["by_format"].values()),
+            "roundtrip_by_format": result["by_format"],
+            "roundtrip_failures": result["failures"][:10],
+            "roundtrip_seconds": round(roundtrip_seconds, 1),
+            "corpus_folder": str(workdir / "big"),
+        },
+    )
 
 
 if __name__ == "__main__":

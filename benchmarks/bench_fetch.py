@@ -1,5 +1,6 @@
 """Fetching: a 年报 column of 500 report pages served on loopback, fetched with no delay and (on the first 30 pages)
 at the default politeness of one request per second per host; then a second fetch that downloads nothing."""
+
 import http.server
 import shutil
 import tempfile
@@ -21,7 +22,7 @@ class Column(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         path = self.path
         if path == "/robots.txt":
             body, kind = b"User-agent: *\nAllow: /\n", "text/plain"
@@ -37,7 +38,7 @@ class Column(http.server.BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("ETag", f'"{hash(body) & 0xffffffff:x}"')
+        self.send_header("ETag", f'"{hash(body) & 0xFFFFFFFF:x}"')
         self.end_headers()
         self.wfile.write(body)
 
@@ -62,13 +63,19 @@ def main() -> None:
     polite_seconds, polite = timed(source, work / "polite", delay=1.0, limit=30)
     server.shutdown()
     shutil.rmtree(work)
-    save("fetch", {
-        "pages": fast.new_documents, "list_pages": fast.pages,
-        "no_delay_pages_per_second": round(fast.new_documents / fast_seconds, 1),
-        "second_fetch_new": again.new_documents, "second_fetch_unchanged": again.unchanged,
-        "second_fetch_seconds": round(again_seconds, 1),
-        "polite_pages": polite.new_documents, "polite_pages_per_second": round(polite.new_documents / polite_seconds, 2),
-    })
+    save(
+        "fetch",
+        {
+            "pages": fast.new_documents,
+            "list_pages": fast.pages,
+            "no_delay_pages_per_second": round(fast.new_documents / fast_seconds, 1),
+            "second_fetch_new": again.new_documents,
+            "second_fetch_unchanged": again.unchanged,
+            "second_fetch_seconds": round(again_seconds, 1),
+            "polite_pages": polite.new_documents,
+            "polite_pages_per_second": round(polite.new_documents / polite_seconds, 2),
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 shared and its speed changes from minute to minute (up to 2x). Text and HTML: reports per second on one core (parse_file: read + parse), and the ratio to merely reading the
 same files, decoding them and finding all their numbers with one regular expression (same files, same run).
 PDF: median milliseconds per page over a ≥100-page generated set; peak memory parsing one 100-page PDF."""
+
 from __future__ import annotations
 
 import re
@@ -71,8 +72,10 @@ def stage_seconds(files: list[Path]) -> dict:
         rows = timed("rows", lambda: rows_of(doc))
         tables = timed("tables", lambda: recognize(rows, year))
         timed("checks", lambda: validate(tables))
-        timed("metadata", lambda: (metadata.scope(resolve(issuer, None, year).issuer_kind, doc),
-                                   metadata.published_at(doc, year)))
+        timed(
+            "metadata",
+            lambda: (metadata.scope(resolve(issuer, None, year).issuer_kind, doc), metadata.published_at(doc, year)),
+        )
     return {stage: round(seconds, 4) for stage, seconds in spent.items()}
 
 
@@ -84,9 +87,19 @@ def prepared_outputs(files: list[Path]) -> list[tuple[list, list]]:
     prepared = []
     for path in files:
         result = parse_file(path)
-        cells = [(key, CellValue(value, result["cell_status"][key], result["provenance"].get(key, {}).get("where", ""),
-                                 result["provenance"].get(key, {}).get("raw", ""), ""))
-                 for key, value in result["cells"].items()]
+        cells = [
+            (
+                key,
+                CellValue(
+                    value,
+                    result["cell_status"][key],
+                    result["provenance"].get(key, {}).get("where", ""),
+                    result["provenance"].get(key, {}).get("raw", ""),
+                    "",
+                ),
+            )
+            for key, value in result["cells"].items()
+        ]
         checks = [Check(c["code"], c["status"], c["detail"], "error", "") for c in result["checks"]]
         prepared.append((cells, checks))
     return prepared
@@ -143,8 +156,11 @@ def by_kind(files: list[Path]) -> dict:
             "parse_ms_per_file": round(1000 * parse_time / len(members), 2),
             "ratio": round(parse_time / baseline, 1),
             "output_floor_ratio": round(output / baseline, 2),
-            "stages_in_baselines": {stage: round(seconds / baseline, 1) for stage, seconds in stage_seconds(members).items()
-                                    if stage != "of_which_lxml_parse" or kind.endswith("html")},
+            "stages_in_baselines": {
+                stage: round(seconds / baseline, 1)
+                for stage, seconds in stage_seconds(members).items()
+                if stage != "of_which_lxml_parse" or kind.endswith("html")
+            },
         }
     return out
 
@@ -200,10 +216,14 @@ def time_pdfs(paths: list[Path]) -> dict:
         parse_total += parse_best
         floor_total += floor_best
         per_page.append(parse_best / n)
-    return {"documents": len(paths), "pages": int(pages), "parse_ms_per_page": round(parse_total / pages, 1),
-            "parse_ms_per_page_median": round(statistics.median(per_page), 1),
-            "pdfium_characters_ms_per_page": round(floor_total / pages, 2),
-            "ratio_to_pdfium_characters": round(parse_total / floor_total, 2)}
+    return {
+        "documents": len(paths),
+        "pages": int(pages),
+        "parse_ms_per_page": round(parse_total / pages, 1),
+        "parse_ms_per_page_median": round(statistics.median(per_page), 1),
+        "pdfium_characters_ms_per_page": round(floor_total / pages, 2),
+        "ratio_to_pdfium_characters": round(parse_total / floor_total, 2),
+    }
 
 
 def main() -> None:
@@ -225,29 +245,44 @@ def main() -> None:
     generated_pdfs = time_pdfs(sorted((workdir / "pdf").glob("*.pdf")))
     real_pdfs = time_pdfs(sorted(SHARED.glob("corpus/*/*.pdf"))) if SHARED.is_dir() else None
     long_pdf = workdir / "long.pdf"
-    subprocess.run([sys.executable, str(Path(__file__).with_name("make_long_pdf.py")), str(long_pdf), "100"], check=True)
-    memory = subprocess.run([sys.executable, "-c", (
-        "import resource,sys; sys.path.insert(0, %r); from pipelines.report.parse import parse_file; "
-        "r = parse_file(%r); print(r['status'], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
-        % (str(ROOT), str(long_pdf))], capture_output=True, text=True, check=True).stdout.split()
-    save("parser", {
-        "text_html_files": len(files),
-        "parser_startup_seconds": round(startup, 2),
-        "text_html_reports_per_second": round(len(files) / parse_time, 1),
-        "regex_baseline_seconds": round(baseline, 4),
-        "parse_seconds": round(parse_time, 3),
-        "parse_to_read_and_regex_ratio": round(parse_time / baseline, 1),
-        "real_text_html_files": len(real),
-        "real_parse_to_read_and_regex_ratio": round(real_parse / real_baseline, 1),
-        "stage_seconds": stages,
-        "output_floor_ratio": round(output / baseline, 2),
-        "by_kind": kinds,
-        "pdf_generated": generated_pdfs,
-        "pdf_real": real_pdfs,
-        "long_pdf_pages": 100,
-        "long_pdf_status": memory[0],
-        "long_pdf_peak_rss_mb": round(float(memory[1]), 1),
-    })
+    subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("make_long_pdf.py")), str(long_pdf), "100"], check=True
+    )
+    memory = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import resource,sys; sys.path.insert(0, %r); from pipelines.report.parse import parse_file; "
+                "r = parse_file(%r); print(r['status'], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+            )
+            % (str(ROOT), str(long_pdf)),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    save(
+        "parser",
+        {
+            "text_html_files": len(files),
+            "parser_startup_seconds": round(startup, 2),
+            "text_html_reports_per_second": round(len(files) / parse_time, 1),
+            "regex_baseline_seconds": round(baseline, 4),
+            "parse_seconds": round(parse_time, 3),
+            "parse_to_read_and_regex_ratio": round(parse_time / baseline, 1),
+            "real_text_html_files": len(real),
+            "real_parse_to_read_and_regex_ratio": round(real_parse / real_baseline, 1),
+            "stage_seconds": stages,
+            "output_floor_ratio": round(output / baseline, 2),
+            "by_kind": kinds,
+            "pdf_generated": generated_pdfs,
+            "pdf_real": real_pdfs,
+            "long_pdf_pages": 100,
+            "long_pdf_status": memory[0],
+            "long_pdf_peak_rss_mb": round(float(memory[1]), 1),
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 
 Usage: python benchmarks/bench_pipeline.py [CORPUS_FOLDER]   (default: generate 5,000 documents first)
 """
+
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ import duckdb
 from common import run_measured, save
 
 from pipelines.demo.generate import generate
+
 
 def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="nianbao-pipe-"))
@@ -43,9 +45,16 @@ def main() -> None:
     for file_name, code in con.execute("""SELECT r.file_name, k.code FROM checks k JOIN reports r USING (sha256)
                                           WHERE k.status = 'fail'""").fetchall():
         fails.setdefault(file_name, set()).add(code.split(".")[0])
-    expected = {"late": {"QC_LATE"}, "contradiction_six": {"QC_CONTRADICTION"}, "source_table": {"E1", "E2", "E3"},
-                "copied_prev": {"QC_COPY_PREV"}, "copied_peer": {"QC_COPY_PEER"}, "carry_break": {"QC_CARRY"},
-                "copy_source": {"QC_COPY_PEER"}, "sum_parts": {"QC_SUM_PARTS"}}
+    expected = {
+        "late": {"QC_LATE"},
+        "contradiction_six": {"QC_CONTRADICTION"},
+        "source_table": {"E1", "E2", "E3"},
+        "copied_prev": {"QC_COPY_PREV"},
+        "copied_peer": {"QC_COPY_PEER"},
+        "carry_break": {"QC_CARRY"},
+        "copy_source": {"QC_COPY_PEER"},
+        "sum_parts": {"QC_SUM_PARTS"},
+    }
     planted = found = clean = clean_flagged = 0
     missed = []
     for line in truth_lines:
@@ -61,18 +70,26 @@ def main() -> None:
             else:
                 missed.append((truth["file"], anomaly))
     mart = con.execute("SELECT count(*) FROM metrics_jurisdiction_year").fetchone()[0]
-    save("pipeline", {
-        "documents": len(truth_lines) + 1,
-        "full_run_seconds": round(full_wall, 1), "full_run_peak_rss_mb": round(full_rss, 0),
-        "one_new_document_seconds": round(one_wall, 1),
-        "published_mb": round(published.stat().st_size / 1e6, 1),
-        "mart_rows": mart, "reports": con.execute("SELECT count(*) FROM reports").fetchone()[0],
-        "ingest_errors": con.execute("SELECT count(*) FROM ingest_errors").fetchone()[0],
-        "planted_anomalies": planted, "planted_found": found, "missed": missed[:10],
-        "clean_reports": clean, "clean_reports_flagged": clean_flagged,
-        "clean_flagged_share": round(clean_flagged / clean, 4) if clean else None,
-        "published_path": str(published),
-    })
+    save(
+        "pipeline",
+        {
+            "documents": len(truth_lines) + 1,
+            "full_run_seconds": round(full_wall, 1),
+            "full_run_peak_rss_mb": round(full_rss, 0),
+            "one_new_document_seconds": round(one_wall, 1),
+            "published_mb": round(published.stat().st_size / 1e6, 1),
+            "mart_rows": mart,
+            "reports": con.execute("SELECT count(*) FROM reports").fetchone()[0],
+            "ingest_errors": con.execute("SELECT count(*) FROM ingest_errors").fetchone()[0],
+            "planted_anomalies": planted,
+            "planted_found": found,
+            "missed": missed[:10],
+            "clean_reports": clean,
+            "clean_reports_flagged": clean_flagged,
+            "clean_flagged_share": round(clean_flagged / clean, 4) if clean else None,
+            "published_path": str(published),
+        },
+    )
 
 
 if __name__ == "__main__":  # the generator's worker processes import this module

@@ -1,4 +1,5 @@
 """Resolving 10,000 issuer strings (all 103 county-level units of 内蒙古 in four spellings, repeated)."""
+
 import csv
 import time
 
@@ -6,10 +7,21 @@ from common import save
 
 from pipelines.report.resolver import DATA, resolve
 
-rows = [r for r in csv.DictReader(open(DATA / "cn_divisions_2024.csv", encoding="utf-8"))
-        if r["province_code"] == "150000" and r["level"] == "county"]
-texts = [s for r in rows for s in (f"{r['name']}人民政府", f"{r['parent_name']}{r['name']}人民政府办公室",
-                                   f"{r['name']}教育局", f"{r['name']}2023年政府信息公开工作年度报告")]
+rows = [
+    r
+    for r in csv.DictReader((DATA / "cn_divisions_2024.csv").read_text(encoding="utf-8").splitlines())
+    if r["province_code"] == "150000" and r["level"] == "county"
+]
+texts = [
+    s
+    for r in rows
+    for s in (
+        f"{r['name']}人民政府",
+        f"{r['parent_name']}{r['name']}人民政府办公室",
+        f"{r['name']}教育局",
+        f"{r['name']}2023年政府信息公开工作年度报告",
+    )
+]
 texts = (texts * (10000 // len(texts) + 1))[:10000]
 resolve("warm up")
 started = time.perf_counter()

@@ -3,6 +3,7 @@ Dagster's multiprocess executor (2 workers), in one run of this script; wall tim
 
 Runs alternate (1, 2, 1, 2, …; PAIRS pairs, each run on a fresh warehouse) and the figures are medians: single runs
 on this shared VM vary by ±8%. Each run also says where its time went (parse steps vs the single steps)."""
+
 import os
 import shutil
 import statistics
@@ -30,13 +31,18 @@ def timed_run(corpus: Path, workdir: Path, workers: int) -> dict:
     done = subprocess.run(timer + command, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     assert done.returncode == 0, done.stderr[-2000:]
-    peak = next((int(line.split(":")[1]) / 1024 for line in done.stderr.splitlines()
-                 if "Maximum resident set size" in line), None)
+    peak = next(
+        (int(line.split(":")[1]) / 1024 for line in done.stderr.splitlines() if "Maximum resident set size" in line),
+        None,
+    )
     steps, phases = read_event_log(workdir / "home")
     phases["outside_the_run"] = round(seconds - sum(phases.values()), 1)
-    return {"seconds": round(seconds, 1), "peak_rss_mb_largest_process": round(peak) if peak else None,
-            "parse_step_peak_rss_mb": {"max": max(steps), "median": statistics.median(steps)} if steps else None,
-            "phases_seconds": phases}
+    return {
+        "seconds": round(seconds, 1),
+        "peak_rss_mb_largest_process": round(peak) if peak else None,
+        "parse_step_peak_rss_mb": {"max": max(steps), "median": statistics.median(steps)} if steps else None,
+        "phases_seconds": phases,
+    }
 
 
 def read_event_log(home: Path) -> tuple[list[float], dict]:
@@ -66,8 +72,12 @@ def read_event_log(home: Path) -> tuple[list[float], dict]:
     parse_starts = [t for key, t in times[DagsterEventType.STEP_START].items() if "parse_partition" in key]
     parse_ends = [t for key, t in times["end"].items() if "parse_partition" in key]
     load_end = times["end"]["parsed_reports.load_shards"]
-    phases = {"before_parsing": min(parse_starts) - begun, "parse_steps": max(parse_ends) - min(parse_starts),
-              "load_shards": load_end - max(parse_ends), "after_loading": finished - load_end}
+    phases = {
+        "before_parsing": min(parse_starts) - begun,
+        "parse_steps": max(parse_ends) - min(parse_starts),
+        "load_shards": load_end - max(parse_ends),
+        "after_loading": finished - load_end,
+    }
     return peaks, {name: round(value, 1) for name, value in phases.items()}
 
 
@@ -87,13 +97,23 @@ def main() -> None:
         for workers in (1, 2):
             run = timed_run(corpus, workdir / f"run{pair}-{workers}", workers)
             runs[workers].append(run)
-            print(f"pair {pair + 1}/{PAIRS}, {workers} worker(s): {run['seconds']} s {run['phases_seconds']}", flush=True)
+            print(
+                f"pair {pair + 1}/{PAIRS}, {workers} worker(s): {run['seconds']} s {run['phases_seconds']}", flush=True
+            )
             shutil.rmtree(workdir / f"run{pair}-{workers}")
     shutil.rmtree(workdir)
     one, two = median_run(runs[1]), median_run(runs[2])
-    save("scale", {"documents": COUNT, "pairs": PAIRS, "one_worker": one, "two_workers": two,
-                   "speedup": round(one["seconds"] / two["seconds"], 2),
-                   "speedup_per_pair": [round(a["seconds"] / b["seconds"], 2) for a, b in zip(runs[1], runs[2])]})
+    save(
+        "scale",
+        {
+            "documents": COUNT,
+            "pairs": PAIRS,
+            "one_worker": one,
+            "two_workers": two,
+            "speedup": round(one["seconds"] / two["seconds"], 2),
+            "speedup_per_pair": [round(a["seconds"] / b["seconds"], 2) for a, b in zip(runs[1], runs[2], strict=False)],
+        },
+    )
 
 
 if __name__ == "__main__":

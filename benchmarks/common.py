@@ -1,4 +1,5 @@
 """Helpers shared by the benchmark scripts: results go to benchmarks/results/<name>.json."""
+
 from __future__ import annotations
 
 import json
@@ -29,9 +30,13 @@ _SPEED_AT_START = machine_speed()
 
 def save(name: str, figures: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    figures = {"benchmark": name, "measured_at": time.strftime("%Y-%m-%d %H:%M"), "machine":
-               f"{platform.machine()} · {__import__('os').cpu_count()} cores · Python {platform.python_version()}",
-               "loop_5m_cpu_seconds": f"{_SPEED_AT_START}–{machine_speed()}", **figures}
+    figures = {
+        "benchmark": name,
+        "measured_at": time.strftime("%Y-%m-%d %H:%M"),
+        "machine": f"{platform.machine()} · {__import__('os').cpu_count()} cores · Python {platform.python_version()}",
+        "loop_5m_cpu_seconds": f"{_SPEED_AT_START}–{machine_speed()}",
+        **figures,
+    }
     (RESULTS / f"{name}.json").write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
     print(json.dumps(figures, ensure_ascii=False, indent=2))
 

@@ -1,11 +1,12 @@
 """Write a 100-page synthetic report PDF (long narrative + the three tables) for the memory benchmark."""
+
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipelines.demo import render  # noqa: E402
-from pipelines.demo.generate import build_reports  # noqa: E402
+from pipelines.demo import render
+from pipelines.demo.generate import build_reports
 
 target, pages = Path(sys.argv[1]), int(sys.argv[2])
 report = build_reports(5, 1)[0]

@@ -2,6 +2,7 @@
 
 Everything that needs a template label, a cell key, a unit or a metric definition asks this module.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -60,15 +61,19 @@ class Catalogue:
         return self._memo[key]
 
     def keys(self, table: str | None = None, version: str | None = None) -> list[str]:
-        return self._remember(("keys", table, version), lambda: [
-            c.key
-            for c in self.cells.values()
-            if (table is None or c.table == table) and (version is None or version in c.versions)
-        ])
+        return self._remember(
+            ("keys", table, version),
+            lambda: [
+                c.key
+                for c in self.cells.values()
+                if (table is None or c.table == table) and (version is None or version in c.versions)
+            ],
+        )
 
     def t2_cells(self, version: str) -> list[CellDef]:
-        return self._remember(("t2_cells", version), lambda: [
-            c for c in self.cells.values() if c.table == "t2" and version in c.versions])
+        return self._remember(
+            ("t2_cells", version), lambda: [c for c in self.cells.values() if c.table == "t2" and version in c.versions]
+        )
 
     def t3_data_rows(self, version: str) -> list[RowDef]:
         return self._remember(("t3_data_rows", version), lambda: [r for r in self.t3_rows if version in r.versions])
@@ -144,8 +149,10 @@ def _check_roles(metrics: list[dict]) -> None:
             raise ValueError(f"catalogue metric {metric['key']}: unknown roles {sorted(unknown)}")
         across = set(metric.get("roles", ())) & set(ACROSS_VERSIONS)
         if across and not metric.get("comparable"):
-            raise ValueError(f"catalogue metric {metric['key']} is not comparable across template versions, "
-                             f"so it cannot be used for {sorted(across)}")
+            raise ValueError(
+                f"catalogue metric {metric['key']} is not comparable across template versions, "
+                f"so it cannot be used for {sorted(across)}"
+            )
 
 
 def _build(raw: dict) -> Catalogue:
@@ -159,9 +166,15 @@ def _build(raw: dict) -> Catalogue:
             existing = cat.cells.get(c["key"])
             versions = (existing.versions if existing else ()) + (version,)
             cat.cells[c["key"]] = CellDef(
-                key=c["key"], table="t2", row=c["row"], col=c["col"],
-                label=f"{row_labels[c['row']]} · {c['col']}", unit=c["unit"], versions=versions,
-                signed=bool(c.get("signed")), decimal=c.get("type") == "decimal",
+                key=c["key"],
+                table="t2",
+                row=c["row"],
+                col=c["col"],
+                label=f"{row_labels[c['row']]} · {c['col']}",
+                unit=c["unit"],
+                versions=versions,
+                signed=bool(c.get("signed")),
+                decimal=c.get("type") == "decimal",
                 comparable=bool(c.get("comparable")),
             )
     t3 = raw["t3"]
@@ -169,15 +182,22 @@ def _build(raw: dict) -> Catalogue:
     col_labels = {c["col"]: c["label"] for c in t3["columns"]}
     for r in t3["rows"]:
         versions = tuple(r.get("versions", VERSIONS))
-        row = RowDef("t3", r["row"], r["label"], tuple(r["match"]), r.get("group"), versions,
-                     bool(r.get("match_exact_end")))
+        row = RowDef(
+            "t3", r["row"], r["label"], tuple(r["match"]), r.get("group"), versions, bool(r.get("match_exact_end"))
+        )
         cat.t3_rows.append(row)
         derived_in = (r["derived_in"],) if r.get("derived_in") else ()
         for col in cat.t3_columns:
             key = t3_key(r["row"], col)
             cat.cells[key] = CellDef(
-                key=key, table="t3", row=r["row"], col=col, label=f"{r['label']} · {col_labels[col]}",
-                unit="件", versions=tuple(sorted(set(versions) | set(derived_in))), comparable=True,
+                key=key,
+                table="t3",
+                row=r["row"],
+                col=col,
+                label=f"{r['label']} · {col_labels[col]}",
+                unit="件",
+                versions=tuple(sorted(set(versions) | set(derived_in))),
+                comparable=True,
                 derived_in=derived_in,
             )
     t4 = raw["t4"]
@@ -186,9 +206,16 @@ def _build(raw: dict) -> Catalogue:
     for g in t4["groups"]:
         for o in t4["outcomes"]:
             key = t4_key(g["group"], o["outcome"])
-            cat.cells[key] = CellDef(key=key, table="t4", row=g["group"], col=o["outcome"],
-                                     label=f"{g['label']} · {o['label']}", unit="件", versions=VERSIONS,
-                                     comparable=True)
+            cat.cells[key] = CellDef(
+                key=key,
+                table="t4",
+                row=g["group"],
+                col=o["outcome"],
+                label=f"{g['label']} · {o['label']}",
+                unit="件",
+                versions=VERSIONS,
+                comparable=True,
+            )
     return cat
 
 
@@ -201,8 +228,9 @@ def load_catalogue() -> Catalogue:
 @dataclass(frozen=True)
 class Body:
     """A report's reporting body: `key` is what the mart partitions by, `name` what pages show."""
-    kind: str   # government | department | township | development_zone
-    key: str    # government · dept:<type or own name> · township:<name> · zone:<name>
+
+    kind: str  # government | department | township | development_zone
+    key: str  # government · dept:<type or own name> · township:<name> · zone:<name>
     name: str
 
 

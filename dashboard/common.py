@@ -1,12 +1,13 @@
 """Shared page scaffolding: the cached connection, filters, labels from the catalogue, the empty state."""
+
 from __future__ import annotations
 
 import polars as pl
 import streamlit as st
 
+from catalogue import load_catalogue
 from dashboard import charts
 from warehouse import queries
-from catalogue import load_catalogue
 
 SYNTHETIC_BADGE = "示例数据"
 
@@ -60,11 +61,23 @@ def value_format(key: str) -> str:
     return {"share": ".1%", "万元": ",.2f"}.get(_unit(key), ",.0f")
 
 
-EXPORT_EXTRA = {"synthetic": "示例数据", "certainty": "数据状态", "uncertain_metrics": "待核指标",
-                "source_anomaly_metrics": "原表不平衡指标", "report_level": "报告层级", "sha256": "报告编号",
-                "province_name": "省份", "province_code": "省份代码", "parent_code": "盟/市代码",
-                "jurisdiction_level": "区划层级", "documents_for_year": "当年文件数", "template_changed": "模板变更",
-                "published_at": "发布日期", "t4_version": "表四模板", "status": "解析状态"}
+EXPORT_EXTRA = {
+    "synthetic": "示例数据",
+    "certainty": "数据状态",
+    "uncertain_metrics": "待核指标",
+    "source_anomaly_metrics": "原表不平衡指标",
+    "report_level": "报告层级",
+    "sha256": "报告编号",
+    "province_name": "省份",
+    "province_code": "省份代码",
+    "parent_code": "盟/市代码",
+    "jurisdiction_level": "区划层级",
+    "documents_for_year": "当年文件数",
+    "template_changed": "模板变更",
+    "published_at": "发布日期",
+    "t4_version": "表四模板",
+    "status": "解析状态",
+}
 
 
 def column_notes(columns: list[str]) -> pl.DataFrame:
@@ -75,17 +88,20 @@ def column_notes(columns: list[str]) -> pl.DataFrame:
     rows = []
     for column in columns:
         metric = metrics.get(column.removesuffix("_change").split("_rank_")[0])
-        rows.append({
-            "列": chinese_column(column),
-            "含义": (metric["glossary"] if metric else "")
-                    + ("（与上年相比的变化）" if column.endswith("_change") else "")
-                    + (f"（在本{words()['league']}内的名次）" if column.endswith("_rank_parent") else "")
-                    + (f"（在{words()['whole']}的名次）" if column.endswith("_rank_province") else ""),
-            "单位": units.get(metric.get("unit"), metric.get("unit", "")) if metric else "",
-            "分子": label(metric["numerator"]) if metric and "numerator" in metric else
-                    (metric.get("numerator_expr", "") if metric else ""),
-            "分母": label(metric["denominator"]) if metric and "denominator" in metric else "",
-        })
+        rows.append(
+            {
+                "列": chinese_column(column),
+                "含义": (metric["glossary"] if metric else "")
+                + ("（与上年相比的变化）" if column.endswith("_change") else "")
+                + (f"（在本{words()['league']}内的名次）" if column.endswith("_rank_parent") else "")
+                + (f"（在{words()['whole']}的名次）" if column.endswith("_rank_province") else ""),
+                "单位": units.get(metric.get("unit"), metric.get("unit", "")) if metric else "",
+                "分子": label(metric["numerator"])
+                if metric and "numerator" in metric
+                else (metric.get("numerator_expr", "") if metric else ""),
+                "分母": label(metric["denominator"]) if metric and "denominator" in metric else "",
+            }
+        )
     return pl.DataFrame(rows)
 
 
@@ -98,8 +114,15 @@ def chinese_column(column: str) -> str:
     if column in EXPORT_EXTRA:
         return _in_local_words(EXPORT_EXTRA[column])
     if base in keys:
-        suffix = "（同比变化）" if column.endswith("_change") else f"（{words()['league']}内排名）" \
-            if column.endswith("_rank_parent") else f"（{words()['whole']}排名）" if column.endswith("_rank_province") else ""
+        suffix = (
+            "（同比变化）"
+            if column.endswith("_change")
+            else f"（{words()['league']}内排名）"
+            if column.endswith("_rank_parent")
+            else f"（{words()['whole']}排名）"
+            if column.endswith("_rank_province")
+            else ""
+        )
         return cat.label(base) + suffix
     return column
 
@@ -111,8 +134,11 @@ def export_frame(df):
         if dtype == pl.Boolean:
             out = out.with_columns(pl.when(pl.col(column)).then(pl.lit("是")).otherwise(pl.lit("否")).alias(column))
         elif isinstance(dtype, pl.List):
-            names = pl.col(column).list.eval(pl.element().replace_strict(
-                {m["key"]: m["label"] for m in load_catalogue().metrics}, default=pl.element()))
+            names = pl.col(column).list.eval(
+                pl.element().replace_strict(
+                    {m["key"]: m["label"] for m in load_catalogue().metrics}, default=pl.element()
+                )
+            )
             out = out.with_columns(names.list.join("、").alias(column))
         elif dtype == pl.Date:
             out = out.with_columns(charts.chinese_date(column).alias(column))
@@ -172,24 +198,36 @@ def region_filters(con, key_prefix: str, with_year: bool = True, default_league:
     """Province → 盟/市 → year pickers; returns (province_code, parent_code or None, year). The choices live in
     the address and carry across pages. `default_league` starts on the first 盟/市 instead of the whole province."""
     provinces = queries.provinces(con)
-    names = dict(zip(provinces["province_code"], provinces["province_name"]))
+    names = dict(zip(provinces["province_code"], provinces["province_name"], strict=False))
     cols = st.columns(3)
     codes = list(names)
-    province = cols[0].selectbox("省份", codes, format_func=names.get, key=f"{key_prefix}_province",
-                                 index=codes.index(_remembered("province", codes, codes[0])))
+    province = cols[0].selectbox(
+        "省份",
+        codes,
+        format_func=names.get,
+        key=f"{key_prefix}_province",
+        index=codes.index(_remembered("province", codes, codes[0])),
+    )
     leagues = queries.leagues(con, province)
     league_word = region_words(province)["league"]
-    league_names = {"": f"全部{league_word}", **dict(zip(leagues["parent_code"], leagues["parent_name"]))}
+    league_names = {"": f"全部{league_word}", **dict(zip(leagues["parent_code"], leagues["parent_name"], strict=False))}
     league_codes = list(league_names)
     fallback = league_codes[1] if default_league and len(league_codes) > 1 else ""
-    parent = cols[1].selectbox(league_word, league_codes, format_func=league_names.get, key=f"{key_prefix}_league",
-                               index=league_codes.index(_remembered("league", league_codes, fallback)))
+    parent = cols[1].selectbox(
+        league_word,
+        league_codes,
+        format_func=league_names.get,
+        key=f"{key_prefix}_league",
+        index=league_codes.index(_remembered("league", league_codes, fallback)),
+    )
     _remember("province", province)
     _remember("league", parent)
     year = None
     if with_year:
         years = queries.years(con)[::-1]
-        year = cols[2].selectbox("年度", years, key=f"{key_prefix}_year", index=years.index(_remembered("year", years, years[0])))
+        year = cols[2].selectbox(
+            "年度", years, key=f"{key_prefix}_year", index=years.index(_remembered("year", years, years[0]))
+        )
         _remember("year", year)
     return province, parent or None, year
 
@@ -203,10 +241,15 @@ def body_filter(con, key_prefix: str, province: str, parent: str | None, townshi
     names = {row["body"]: _body_label(row) for row in bodies.to_dicts()} or {queries.GOVERNMENT: "人民政府"}
     codes = list(names)
     fallback = queries.GOVERNMENT if queries.GOVERNMENT in codes else codes[0]
-    body = st.selectbox("报告主体", codes, format_func=names.get, key=f"{key_prefix}_body",
-                        index=codes.index(_remembered("body", codes, fallback)),
-                        help="政府：各地人民政府（含政府办公室）的年度报告；部门：同一类部门在各地的报告（如各旗县区的"
-                             "市场监督管理局），部门改名前后视为同一部门；苏木/乡镇/街道：每个苏木镇各为一个单位。")
+    body = st.selectbox(
+        "报告主体",
+        codes,
+        format_func=names.get,
+        key=f"{key_prefix}_body",
+        index=codes.index(_remembered("body", codes, fallback)),
+        help="政府：各地人民政府（含政府办公室）的年度报告；部门：同一类部门在各地的报告（如各旗县区的"
+        "市场监督管理局），部门改名前后视为同一部门；苏木/乡镇/街道：每个苏木镇各为一个单位。",
+    )
     _remember("body", body)
     return body
 
@@ -261,20 +304,54 @@ def name_checks(df):
         if column in df.columns and "code" in df.columns:
             df = df.with_columns(pl.col(column).replace(cat.raw[words]))
     if "reasons" in df.columns:
-        names = {r: "、".join(dict.fromkeys(cat.check_label(c) for c in r.split("、")))
-                 for r in df["reasons"].unique().to_list() if r}
+        names = {
+            r: "、".join(dict.fromkeys(cat.check_label(c) for c in r.split("、")))
+            for r in df["reasons"].unique().to_list()
+            if r
+        }
         df = df.with_columns(pl.col("reasons").replace_strict(names, default=None))
     return df
 
 
 COLUMN_LABELS = {
-    "jurisdiction_code": "区划代码", "jurisdiction_name": "地区", "parent_name": "盟/市", "year": "年度",
-    "issuer": "发布机关", "file_name": "文件", "check": "检查项", "code": "代码", "kind": "类别", "severity": "级别", "detail": "说明",
-    "status": "结果", "score": "评分", "certainty": "数据状态", "caution": "说明", "path": "路径", "reason_code": "原因代码", "reasons": "扣分原因", "synthetic": "示例数据", "t2_version": "表二模板",
-    "t3_version": "表三模板", "error_code": "错误类型", "reason": "原因", "failed_at": "时间", "label": "单元格",
-    "body_name": "报告主体", "body_kind": "主体类别", "received_at": "收到时间", "in_mart": "计入统计",
-    "value": "数值", "source": "出处", "raw": "原文", "note": "备注", "format": "格式", "sha256": "报告",
+    "jurisdiction_code": "区划代码",
+    "jurisdiction_name": "地区",
+    "parent_name": "盟/市",
+    "year": "年度",
+    "issuer": "发布机关",
+    "file_name": "文件",
+    "check": "检查项",
+    "code": "代码",
+    "kind": "类别",
+    "severity": "级别",
+    "detail": "说明",
+    "status": "结果",
+    "score": "评分",
+    "certainty": "数据状态",
+    "caution": "说明",
+    "path": "路径",
+    "reason_code": "原因代码",
+    "reasons": "扣分原因",
+    "synthetic": "示例数据",
+    "t2_version": "表二模板",
+    "t3_version": "表三模板",
+    "error_code": "错误类型",
+    "reason": "原因",
+    "failed_at": "时间",
+    "label": "单元格",
+    "body_name": "报告主体",
+    "body_kind": "主体类别",
+    "received_at": "收到时间",
+    "in_mart": "计入统计",
+    "value": "数值",
+    "source": "出处",
+    "raw": "原文",
+    "note": "备注",
+    "format": "格式",
+    "sha256": "报告",
 }
+
+
 def _in_local_words(label: str) -> str:
     return label.replace("盟/市", words()["league"])
 
@@ -294,7 +371,9 @@ def show_table(df, container=st, percent: tuple[str, ...] = (), empty: str = "�
     shares = [c for c in df.columns if c in percent or (c in metric_keys and is_share(c))]
     config = {names[c]: st.column_config.NumberColumn(names[c], format="percent") for c in shares}
     if "sha256" in df.columns:  # each row links to its report on 报告详情 (cells, sources, original file)
-        df = df.with_columns(pl.when(pl.col("sha256").is_not_null()).then(DETAIL_LINK + pl.col("sha256")).alias("sha256"))
+        df = df.with_columns(
+            pl.when(pl.col("sha256").is_not_null()).then(DETAIL_LINK + pl.col("sha256")).alias("sha256")
+        )
         config[names["sha256"]] = st.column_config.LinkColumn(names["sha256"], display_text="查看报告")
     container.dataframe(df.rename(names), hide_index=True, width="stretch", column_config=config)
 
@@ -313,5 +392,9 @@ def synthetic_notice(df) -> None:
 def mark_synthetic(df, column: str = "jurisdiction_name"):
     if "synthetic" not in df.columns or column not in df.columns:
         return df
-    return df.with_columns(pl.when(pl.col("synthetic")).then(pl.col(column) + f"（{SYNTHETIC_BADGE}）")
-                           .otherwise(pl.col(column)).alias(column))
+    return df.with_columns(
+        pl.when(pl.col("synthetic"))
+        .then(pl.col(column) + f"（{SYNTHETIC_BADGE}）")
+        .otherwise(pl.col(column))
+        .alias(column)
+    )

@@ -1,4 +1,5 @@
 """Pure dataframe shaping for the pages (no Streamlit, no SQL)."""
+
 from __future__ import annotations
 
 import json
@@ -26,11 +27,19 @@ def band_edges(values: pl.Series, count: int = 5) -> list[float]:
 
 def band_names(values: pl.Series, edges: list[float], percent: bool = False) -> list[str]:
     """One name per band, lowest first ("< 1,200", "1,200 – 3,400", "≥ 3,400")."""
-    label = (lambda v: f"{v:.0%}" if v >= 0.1 else f"{v:.1%}") if percent else (lambda v: f"{v:,.0f}" if v >= 10 else f"{v:g}")
+    label = (
+        (lambda v: f"{v:.0%}" if v >= 0.1 else f"{v:.1%}")
+        if percent
+        else (lambda v: f"{v:,.0f}" if v >= 10 else f"{v:g}")
+    )
     if not edges:
         lowest, highest = float(values.min()), float(values.max())
         return [label(lowest) if lowest == highest else f"{label(lowest)} – {label(highest)}"]
-    return [f"< {label(edges[0])}"] + [f"{label(a)} – {label(b)}" for a, b in zip(edges, edges[1:])] + [f"≥ {label(edges[-1])}"]
+    return (
+        [f"< {label(edges[0])}"]
+        + [f"{label(a)} – {label(b)}" for a, b in zip(edges, edges[1:], strict=False)]
+        + [f"≥ {label(edges[-1])}"]
+    )
 
 
 def band_of(value: float, edges: list[float]) -> int:
@@ -41,15 +50,22 @@ def bands(df: pl.DataFrame, metric: str, count: int = 5, percent: bool = False) 
     """How many units fall in each band; band edges at quantiles, rounded, so every band is populated."""
     values = df.get_column(metric).drop_nulls()
     if values.is_empty():
-        return pl.DataFrame({"band": [], "units": [], "order": []}, schema={"band": pl.Utf8, "units": pl.Int64, "order": pl.Int64})
+        return pl.DataFrame(
+            {"band": [], "units": [], "order": []}, schema={"band": pl.Utf8, "units": pl.Int64, "order": pl.Int64}
+        )
     edges = band_edges(values, count)
     names = band_names(values, edges, percent)
     index = values.to_frame().with_columns(
-        pl.col(metric).map_elements(lambda v: band_of(v, edges), return_dtype=pl.Int64).alias("order"))
+        pl.col(metric).map_elements(lambda v: band_of(v, edges), return_dtype=pl.Int64).alias("order")
+    )
     counts = index.group_by("order").len("units")
-    return (pl.DataFrame({"order": list(range(len(names))), "band": names})
-            .join(counts, on="order", how="left").with_columns(pl.col("units").fill_null(0))
-            .filter(pl.col("units") > 0).sort("order"))
+    return (
+        pl.DataFrame({"order": list(range(len(names))), "band": names})
+        .join(counts, on="order", how="left")
+        .with_columns(pl.col("units").fill_null(0))
+        .filter(pl.col("units") > 0)
+        .sort("order")
+    )
 
 
 # Overview KPIs: a total (numerator only) or a share of sums (numerator ÷ denominator), by metric key.
@@ -68,7 +84,9 @@ def _aggregate(df: pl.DataFrame, numerator: list[str], denominator: str | None) 
     return top / bottom if bottom else None
 
 
-def kpis(now: pl.DataFrame, before: pl.DataFrame) -> tuple[dict[str, tuple[float | None, float | None]], tuple[int, int]]:
+def kpis(
+    now: pl.DataFrame, before: pl.DataFrame
+) -> tuple[dict[str, tuple[float | None, float | None]], tuple[int, int]]:
     """Each KPI's value this year over every unit, and its change on last year over the units that reported in
     both years only (a unit missing one year would otherwise show as a fall or a rise).
     Also returns how many units reported only this year and only last year."""
@@ -79,7 +97,10 @@ def kpis(now: pl.DataFrame, before: pl.DataFrame) -> tuple[dict[str, tuple[float
     for key in kpi_keys():
         numerator, denominator = load_catalogue().kpi_parts(key)
         value = _aggregate(now, numerator, denominator)
-        current, previous = _aggregate(now_shared, numerator, denominator), _aggregate(before_shared, numerator, denominator)
+        current, previous = (
+            _aggregate(now_shared, numerator, denominator),
+            _aggregate(before_shared, numerator, denominator),
+        )
         out[key] = (value, None if current is None or previous is None else current - previous)
     only_now = now["jurisdiction_code"].n_unique() - len(shared)
     only_before = before["jurisdiction_code"].n_unique() - len(shared) if not before.is_empty() else 0
@@ -99,9 +120,13 @@ def with_certainty(df: pl.DataFrame, metric: str) -> pl.DataFrame:
     if "uncertain_metrics" not in df.columns:
         return df.with_columns(pl.lit(CERTAIN_MARK).alias("certainty"))
     return df.with_columns(
-        pl.when(pl.col("uncertain_metrics").list.contains(metric)).then(pl.lit(UNCERTAIN_MARK))
-        .when(pl.col("source_anomaly_metrics").list.contains(metric)).then(pl.lit(ANOMALY_MARK))
-        .otherwise(pl.lit(CERTAIN_MARK)).alias("certainty"))
+        pl.when(pl.col("uncertain_metrics").list.contains(metric))
+        .then(pl.lit(UNCERTAIN_MARK))
+        .when(pl.col("source_anomaly_metrics").list.contains(metric))
+        .then(pl.lit(ANOMALY_MARK))
+        .otherwise(pl.lit(CERTAIN_MARK))
+        .alias("certainty")
+    )
 
 
 def uncertain_units(df: pl.DataFrame, metrics: list[str]) -> int:
@@ -151,7 +176,7 @@ def top_units(df: pl.DataFrame, metric: str, limit: int) -> pl.DataFrame:
 def _ring_centroid(ring: list) -> tuple[float, float, float]:
     """Area and centroid of one ring (shoelace formula, in degrees: good enough to place a label)."""
     area = cx = cy = 0.0
-    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=False):
         cross = x1 * y2 - x2 * y1
         area += cross
         cx += (x1 + x2) * cross
@@ -173,10 +198,13 @@ def _mercator(longitude: float, latitude: float) -> tuple[float, float]:
 
 
 def _bounds(geometries: list[dict]) -> tuple[float, float, float, float]:
-    points = [point for g in geometries
-              for polygon in (g["coordinates"] if g["type"] == "MultiPolygon" else [g["coordinates"]])
-              for point in polygon[0]]
-    xs, ys = zip(*(_mercator(x, y) for x, y in points))
+    points = [
+        point
+        for g in geometries
+        for polygon in (g["coordinates"] if g["type"] == "MultiPolygon" else [g["coordinates"]])
+        for point in polygon[0]
+    ]
+    xs, ys = zip(*(_mercator(x, y) for x, y in points), strict=False)
     return min(xs), min(ys), max(xs), max(ys)
 
 
@@ -184,7 +212,9 @@ LABEL_FONT_PX = 11  # the map's name labels (charts.choropleth) and their spacin
 LABEL_LINE_PX = 14
 
 
-def spread_labels(labels: list[dict], geometries: list[dict], width_px: float = 800, height_px: float = 560) -> list[dict]:
+def spread_labels(
+    labels: list[dict], geometries: list[dict], width_px: float = 800, height_px: float = 560
+) -> list[dict]:
     """Names that would print over each other are moved apart: the larger unit keeps its place, a smaller unit's
     name (with its 待核 mark) moves up or down a line at a time, at most three, to the first free place (乌海市 beside
     鄂尔多斯市). Sizes are estimated in pixels of the chart's Mercator projection fitted to these shapes."""
@@ -217,41 +247,70 @@ def _map_band(value, certainty, names: list[str], edges: list[float]) -> str:
     return UNCERTAIN_MARK if certainty == UNCERTAIN_MARK else names[band_of(value, edges)]
 
 
-def map_features(outlines: pl.DataFrame, metrics: pl.DataFrame, metric: str,
-                 percent: bool = False) -> tuple[dict, dict, pl.DataFrame]:
+def map_features(
+    outlines: pl.DataFrame, metrics: pl.DataFrame, metric: str, percent: bool = False
+) -> tuple[dict, dict, pl.DataFrame]:
     """The map's three layers: county features carrying the metric's value, change, rank and certainty; the
     盟/市 borders (province view); and label points — county names in a 盟/市 view, 盟/市 names in the province
     view (103 county names would cover the map), and every 待核 county's mark. A unit without a report keeps its
     shape and reads 无数据, so no data is never drawn as zero. Each unit's `band` is the one 总览's 分档分布 uses."""
     counties = outlines.filter(pl.col("level") == "county")
     rated = with_certainty(metrics, metric)
-    columns = [c for c in ("jurisdiction_code", "parent_name", metric, f"{metric}_change", f"{metric}_rank_parent",
-                           "certainty", "synthetic") if c in rated.columns]
+    columns = [
+        c
+        for c in (
+            "jurisdiction_code",
+            "parent_name",
+            metric,
+            f"{metric}_change",
+            f"{metric}_rank_parent",
+            "certainty",
+            "synthetic",
+        )
+        if c in rated.columns
+    ]
     if "synthetic" in rated.columns:  # a unit with a real report is shown by it, not by its 示例数据
         rated = rated.sort("synthetic")
-    values = {row["jurisdiction_code"]: row
-              for row in rated.unique("jurisdiction_code", keep="first", maintain_order=True).select(columns).to_dicts()}
+    values = {
+        row["jurisdiction_code"]: row
+        for row in rated.unique("jurisdiction_code", keep="first", maintain_order=True).select(columns).to_dicts()
+    }
     shown = pl.Series([r.get(metric) for r in values.values()], dtype=pl.Float64).drop_nulls()
     edges = band_edges(shown) if len(shown) else []
     names = band_names(shown, edges, percent) if len(shown) else []
     prefectures = outlines.filter(pl.col("level") == "prefecture")
-    leagues = dict(zip(prefectures["code"], prefectures["name"]))
-    leagues.update({r["jurisdiction_code"][:4] + "00": r.get("parent_name") for r in values.values() if r.get("parent_name")})
+    leagues = dict(zip(prefectures["code"], prefectures["name"], strict=False))
+    leagues.update(
+        {r["jurisdiction_code"][:4] + "00": r.get("parent_name") for r in values.values() if r.get("parent_name")}
+    )
     leagues_shown = not prefectures.is_empty()
     features, labels = [], []
     for unit in counties.to_dicts():
         geometry = json.loads(unit["geometry"])
         row = values.get(unit["code"], {})
         value = row.get(metric)
-        properties = {"code": unit["code"], "name": unit["name"], "league": leagues.get(unit["parent_code"], ""),
-                      "value": value, "band": _map_band(value, row.get("certainty"), names, edges),
-                      "change": row.get(f"{metric}_change"), "rank": row.get(f"{metric}_rank_parent"),
-                      "certainty": row.get("certainty") if value is not None else NO_DATA_MARK,
-                      "synthetic": "是" if row.get("synthetic") else ("否" if row else "—")}
+        properties = {
+            "code": unit["code"],
+            "name": unit["name"],
+            "league": leagues.get(unit["parent_code"], ""),
+            "value": value,
+            "band": _map_band(value, row.get("certainty"), names, edges),
+            "change": row.get(f"{metric}_change"),
+            "rank": row.get(f"{metric}_rank_parent"),
+            "certainty": row.get("certainty") if value is not None else NO_DATA_MARK,
+            "synthetic": "是" if row.get("synthetic") else ("否" if row else "—"),
+        }
         features.append({"type": "Feature", "geometry": geometry, "properties": properties})
         x, y, area = label_point(geometry)
-        labels.append({"name": "" if leagues_shown else unit["name"], "longitude": x, "latitude": y,
-                       "certainty": properties["certainty"], "area": area})
+        labels.append(
+            {
+                "name": "" if leagues_shown else unit["name"],
+                "longitude": x,
+                "latitude": y,
+                "certainty": properties["certainty"],
+                "area": area,
+            }
+        )
     borders = []
     for geometry, name in prefectures.select("geometry", "name").iter_rows():
         borders.append({"type": "Feature", "geometry": json.loads(geometry), "properties": {"name": name}})
@@ -259,6 +318,8 @@ def map_features(outlines: pl.DataFrame, metrics: pl.DataFrame, metric: str,
         labels.append({"name": name, "longitude": x, "latitude": y, "certainty": "", "area": area})
     spread_labels(labels, [f["geometry"] for f in features])
     schema = {"name": pl.Utf8, "longitude": pl.Float64, "latitude": pl.Float64, "certainty": pl.Utf8}
-    return ({"type": "FeatureCollection", "features": features, "bands": names},
-            {"type": "FeatureCollection", "features": borders},
-            pl.DataFrame([{k: label[k] for k in schema} for label in labels], schema=schema))
+    return (
+        {"type": "FeatureCollection", "features": features, "bands": names},
+        {"type": "FeatureCollection", "features": borders},
+        pl.DataFrame([{k: label[k] for k in schema} for label in labels], schema=schema),
+    )

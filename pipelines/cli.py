@@ -1,4 +1,5 @@
 """`nianbao` command line: parse, eval, resolve, run, demo."""
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,15 @@ def _summary(result: dict) -> str:
         f"  jurisdiction: {j.get('name') or j['status']} ({j.get('code') or '-'}) · kind {result['issuer_kind']} · scope {result['scope']}",
         "  templates: " + ", ".join(f"{t}={v or '—'}" for t, v in result["template"].items()),
     ]
-    for key in ("t2_license_decisions", "t2_penalty_decisions", "t2_coercion_decisions", "t3_new_received__total",
-                "t3_nohandle_repeat__total", "t3_total_processed__total", "t4_review_total"):
+    for key in (
+        "t2_license_decisions",
+        "t2_penalty_decisions",
+        "t2_coercion_decisions",
+        "t3_new_received__total",
+        "t3_nohandle_repeat__total",
+        "t3_total_processed__total",
+        "t4_review_total",
+    ):
         if key in result["cells"]:
             lines.append(f"  {cat.label(key)}: {result['cells'][key]} [{result['cell_status'][key]}]")
     checks = result["checks"]
@@ -58,7 +66,9 @@ def _cmd_eval(args) -> int:
         print(format_report(report))
         if args.verbose:
             for f in report["files"]:
-                print(f"{f['id']}: {f['exact']}/{f['cells']} template_ok={f['template_ok']} year_ok={f['year_ok']} {f['error'] or ''}")
+                print(
+                    f"{f['id']}: {f['exact']}/{f['cells']} template_ok={f['template_ok']} year_ok={f['year_ok']} {f['error'] or ''}"
+                )
                 for w in f["wrong"]:
                     print("   ", w)
     return 0 if report["total"]["silent"] == 0 else 1
@@ -71,8 +81,11 @@ def _cmd_resolve(args) -> int:
     if args.json:
         print(json.dumps(r.as_dict(), ensure_ascii=False))
     elif r.status == "resolved":
-        print(f"{r.name} ({r.code}) · {r.parent_name} · {r.province} · kind {r.issuer_kind}"
-              + (f" · {r.department}" if r.department else "") + (f" · {r.township}" if r.township else ""))
+        print(
+            f"{r.name} ({r.code}) · {r.parent_name} · {r.province} · kind {r.issuer_kind}"
+            + (f" · {r.department}" if r.department else "")
+            + (f" · {r.township}" if r.township else "")
+        )
     else:
         print(f"{r.status}: {r.reason}")
         for c in r.candidates:
@@ -83,8 +96,15 @@ def _cmd_resolve(args) -> int:
 def _cmd_run(args) -> int:
     from pipelines.run import run_main_job
 
-    return run_main_job(inbox=args.inbox, warehouse=args.warehouse, demo_count=args.demo, published=args.published,
-                        verbose=args.verbose, wait_seconds=args.wait, workers=args.workers)
+    return run_main_job(
+        inbox=args.inbox,
+        warehouse=args.warehouse,
+        demo_count=args.demo,
+        published=args.published,
+        verbose=args.verbose,
+        wait_seconds=args.wait,
+        workers=args.workers,
+    )
 
 
 def _cmd_fetch(args) -> int:
@@ -99,9 +119,11 @@ def _cmd_fetch(args) -> int:
     sources = load_sources(registry)
     inbox = args.inbox or paths.fetched_inbox
     report = fetch_all(sources, inbox, delay=args.delay, timeout=args.timeout)
-    print(f"{len(sources)} sources, {report.pages} list pages read: {report.new_documents} new documents, "
-          f"{report.revised} changed since the last fetch, {report.unchanged} unchanged, {len(report.errors)} errors "
-          f"→ {inbox}")
+    print(
+        f"{len(sources)} sources, {report.pages} list pages read: {report.new_documents} new documents, "
+        f"{report.revised} changed since the last fetch, {report.unchanged} unchanged, {len(report.errors)} errors "
+        f"→ {inbox}"
+    )
     for error in report.errors:
         print(f"  ✗ {error}", file=sys.stderr)
     return 0 if not report.errors or report.new_documents + report.unchanged + report.revised else 1
@@ -139,15 +161,28 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="materialize every asset in-process and publish the warehouse")
     run.add_argument("--inbox", default=None)
     run.add_argument("--warehouse", default=None)
-    run.add_argument("--published", default=None,
-                     help="where to publish the dashboard's copy (default: published/nianbao.duckdb beside the warehouse)")
-    run.add_argument("--wait", type=float, default=None,
-                     help="seconds to wait for another run to finish before refusing (default 900)")
-    run.add_argument("--workers", type=int, default=None,
-                     help="worker processes for Dagster's multiprocess executor (default: the cores when 1000+ documents "
-                          "wait to be parsed, else 1 = in-process)")
+    run.add_argument(
+        "--published",
+        default=None,
+        help="where to publish the dashboard's copy (default: published/nianbao.duckdb beside the warehouse)",
+    )
+    run.add_argument(
+        "--wait",
+        type=float,
+        default=None,
+        help="seconds to wait for another run to finish before refusing (default 900)",
+    )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes for Dagster's multiprocess executor (default: the cores when 1000+ documents "
+        "wait to be parsed, else 1 = in-process)",
+    )
     run.add_argument("-v", "--verbose", action="store_true", help="show Dagster's event lines on the terminal")
-    run.add_argument("--demo", type=int, default=None, help="generated demo documents to include (default from seeds/demo.yaml)")
+    run.add_argument(
+        "--demo", type=int, default=None, help="generated demo documents to include (default from seeds/demo.yaml)"
+    )
     run.set_defaults(func=_cmd_run)
     f = sub.add_parser("fetch", help="download reports from the registered 年报 columns into the inbox")
     f.add_argument("--sources", default=None, help="source registry (default: var/sources.yaml or the bundled one)")

@@ -1,4 +1,5 @@
 """The nianbao Dagster code location: one Definitions with assets, checks, the main job, schedules and sensor."""
+
 from dagster import Definitions, multi_or_in_process_executor
 
 from warehouse.paths import Paths
@@ -15,9 +16,15 @@ ASSETS = [*FETCH_ASSETS, *INGEST_ASSETS, *QUALITY_ASSETS, *MART_ASSETS]
 
 def definitions_for(resources: dict) -> Definitions:
     """The code location with these resources (the CLI's in-process run builds its own from its paths)."""
-    return Definitions(assets=ASSETS, asset_checks=ALL_CHECKS, jobs=JOBS, schedules=SCHEDULES, sensors=SENSORS,
-                       resources=resources,
-                       executor=multi_or_in_process_executor)  # `nianbao run`: in-process or N workers by run config
+    return Definitions(
+        assets=ASSETS,
+        asset_checks=ALL_CHECKS,
+        jobs=JOBS,
+        schedules=SCHEDULES,
+        sensors=SENSORS,
+        resources=resources,
+        executor=multi_or_in_process_executor,
+    )  # `nianbao run`: in-process or N workers by run config
 
 
 defs = definitions_for(resources_for(Paths.resolve()))

@@ -9,6 +9,7 @@ time out and are retried with backoff; bodies over the size cap are dropped. A s
 requests and stores nothing it already has; a changed report is stored beside the old one (both kept by hash).
 Network lives here only: the parser never fetches anything.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -37,7 +38,9 @@ NEXT_PAGE = re.compile(r"下一页|下页|后页|next", re.I)
 PAGINATION = re.compile(r"index_\d+\.s?html?$")
 LINK = re.compile(r"<a\b[^>]*?href\s*=\s*[\"']?([^\"' >]+)[\"']?[^>]*>(.*?)</a>", re.I | re.S)
 TAG = re.compile(r"<[^>]+>")
-PAGE_DATE = re.compile(r"(?:发布时间|发布日期|发文日期|PubDate\"\s+content=\")[:：\s]*(20\d\d)[-年/.](\d{1,2})[-月/.](\d{1,2})")
+PAGE_DATE = re.compile(
+    r"(?:发布时间|发布日期|发文日期|PubDate\"\s+content=\")[:：\s]*(20\d\d)[-年/.](\d{1,2})[-月/.](\d{1,2})"
+)
 TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 LOG_NAME = "fetch_log.jsonl"
 
@@ -61,6 +64,7 @@ def load_sources(path: str | Path) -> list[Source]:
 @dataclass
 class FetchReport:
     """What one fetch did, per source and in total (the CLI prints it; the Dagster asset records it)."""
+
     pages: int = 0
     new_documents: int = 0
     unchanged: int = 0
@@ -76,8 +80,15 @@ class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
 
 
 class Fetcher:
-    def __init__(self, inbox: str | Path, delay: float = 1.0, timeout: float = 15.0, retries: int = 2,
-                 max_bytes: int = MAX_BYTES, max_list_pages: int = 20):
+    def __init__(
+        self,
+        inbox: str | Path,
+        delay: float = 1.0,
+        timeout: float = 15.0,
+        retries: int = 2,
+        max_bytes: int = MAX_BYTES,
+        max_list_pages: int = 20,
+    ):
         self.inbox = Path(inbox)
         self.delay, self.timeout, self.retries = delay, timeout, retries
         self.max_bytes, self.max_list_pages = max_bytes, max_list_pages
@@ -151,7 +162,7 @@ class Fetcher:
                 if attempt == self.retries:
                     reason = getattr(exc, "reason", exc)
                     raise FetchError(url, f"unreachable ({type(reason).__name__}: {reason})") from None
-            time.sleep(min(8.0, 0.5 * 2 ** attempt))
+            time.sleep(min(8.0, 0.5 * 2**attempt))
         raise FetchError(url, "gave up")
 
     # ------------------------------------------------------------ a column
@@ -215,8 +226,18 @@ class Fetcher:
                 if ATTACHMENT.search(urlsplit(target).path) and urlsplit(target).netloc.lower() == source.host:
                     self._fetch_document(source, target, _plain(label) or title, report, parent=about)
 
-    def _store(self, source: Source, url: str, title: str, body: bytes, headers: dict, sha: str,
-               previous: dict | None, report: FetchReport, parent: dict | None) -> None:
+    def _store(
+        self,
+        source: Source,
+        url: str,
+        title: str,
+        body: bytes,
+        headers: dict,
+        sha: str,
+        previous: dict | None,
+        report: FetchReport,
+        parent: dict | None,
+    ) -> None:
         suffix = _suffix(url, headers)
         folder = self.inbox / source.host
         folder.mkdir(parents=True, exist_ok=True)
@@ -226,13 +247,21 @@ class Fetcher:
             temporary.write_bytes(body)
             temporary.replace(target)
         text = _decode(body, headers) if suffix in (".html", ".htm", ".shtml") else ""
-        self._log({
-            "url": url, "sha256": sha, "file": str(target.relative_to(self.inbox)), "source": source.name,
-            "code": source.code, "title": title or _page_title(text), "fetched_at": datetime.now().isoformat(timespec="seconds"),
-            "last_modified": headers.get("Last-Modified"), "etag": headers.get("ETag"),
-            "published_at": _page_date(text) or (parent or {}).get("published_at"),
-            "previous_sha256": previous["sha256"] if previous else None,
-        })
+        self._log(
+            {
+                "url": url,
+                "sha256": sha,
+                "file": str(target.relative_to(self.inbox)),
+                "source": source.name,
+                "code": source.code,
+                "title": title or _page_title(text),
+                "fetched_at": datetime.now().isoformat(timespec="seconds"),
+                "last_modified": headers.get("Last-Modified"),
+                "etag": headers.get("ETag"),
+                "published_at": _page_date(text) or (parent or {}).get("published_at"),
+                "previous_sha256": previous["sha256"] if previous else None,
+            }
+        )
         if previous:
             report.revised += 1
         else:
@@ -256,8 +285,8 @@ def fetch_all(sources: list[Source], inbox: str | Path, **options) -> FetchRepor
 
 # ------------------------------------------------------------ page helpers
 def _decode(body: bytes, headers: dict) -> str:
-    from .report.readers import _META_CHARSET, decode_text
     from .report.errors import ReportError
+    from .report.readers import _META_CHARSET, decode_text
 
     declared = re.search(r"charset=([\w-]+)", headers.get("Content-Type", "") or "", re.I)
     meta = _META_CHARSET.search(body[:8192])

@@ -5,6 +5,7 @@ store (`Received`) or an input that is not (`Skipped`, with a code and a one-lin
 reads a received file without ever blocking (O_NONBLOCK, O_NOFOLLOW, then fstat: a file swapped for a pipe
 between scan and read is refused, not waited on) and keeps it in the content-addressed store.
 """
+
 from __future__ import annotations
 
 import errno
@@ -24,7 +25,6 @@ AUXILIARY_SUFFIXES = {b".jsonl", b".json", b".md", b".yaml", b".tmp", b".part", 
 SYNTHETIC_MARK = "示例数据"
 
 
-
 def display_name(raw: bytes) -> str:
     """A readable name for bytes that may not be UTF-8: UTF-8, then GB18030 (Windows archives), then escapes."""
     for encoding in ("utf-8", "gb18030", "big5"):
@@ -37,8 +37,8 @@ def display_name(raw: bytes) -> str:
 
 @dataclass(frozen=True)
 class Received:
-    path: bytes          # where it was found (the link's own path for a symlink)
-    target: bytes        # what is read (the resolved path for a symlink inside the inbox)
+    path: bytes  # where it was found (the link's own path for a symlink)
+    target: bytes  # what is read (the resolved path for a symlink inside the inbox)
     size: int
 
     @property
@@ -67,8 +67,12 @@ def skipped(path: bytes, code: str, **what) -> Skipped:
 
 
 def _kind_of(mode: int) -> str:
-    for test, word in ((stat.S_ISFIFO, "命名管道"), (stat.S_ISSOCK, "套接字"), (stat.S_ISCHR, "字符设备"),
-                       (stat.S_ISBLK, "块设备")):
+    for test, word in (
+        (stat.S_ISFIFO, "命名管道"),
+        (stat.S_ISSOCK, "套接字"),
+        (stat.S_ISCHR, "字符设备"),
+        (stat.S_ISBLK, "块设备"),
+    ):
         if test(mode):
             return word
     return "特殊文件"
@@ -173,8 +177,14 @@ def store(item: Received, store_dir: str | Path) -> dict:
         temporary = target.with_name(f"{target.name}.{os.getpid()}.part")
         temporary.write_bytes(data)
         temporary.replace(target)
-    return {"sha256": sha, "file_name": item.name, "stored_path": str(target), "size_bytes": len(data),
-            "first_seen_at": datetime.now().replace(microsecond=0), "synthetic": is_synthetic(item.name, data)}
+    return {
+        "sha256": sha,
+        "file_name": item.name,
+        "stored_path": str(target),
+        "size_bytes": len(data),
+        "first_seen_at": datetime.now().replace(microsecond=0),
+        "synthetic": is_synthetic(item.name, data),
+    }
 
 
 def _safe_suffix(name: str) -> str:

@@ -1,4 +1,5 @@
 """Between the parser and the warehouse: keep documents by content hash, parse, and shape Polars frames."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,6 +13,7 @@ from warehouse.tables import CELLS, CHECKS, INGEST_ERRORS, REPORTS
 from .report import PARSER_VERSION
 from .report.parse import parse_bytes
 from .report.quality import report_checks, split_sections
+
 
 def parse_stored(row: dict, province: str | None) -> dict:
     data = Path(row["stored_path"]).read_bytes()
@@ -33,8 +35,13 @@ def _parse_safely(row: dict, province: str | None) -> dict:
     try:
         return parse_stored(row, province)
     except Exception as exc:  # a parser bug must not stop the other documents
-        return {"sha256": row["sha256"], "file": row["file_name"], "status": "error", "error_code": "internal",
-                "error": f"internal parser error: {type(exc).__name__}: {exc}"}
+        return {
+            "sha256": row["sha256"],
+            "file": row["file_name"],
+            "status": "error",
+            "error_code": "internal",
+            "error": f"internal parser error: {type(exc).__name__}: {exc}",
+        }
 
 
 def parse_many(rows: list[dict], province: str | None, progress=None) -> list[dict]:
@@ -56,7 +63,7 @@ def parse_to_frames(rows: list[dict], province: str | None, progress=None) -> di
     are alive at once."""
     parts = []
     for start in range(0, len(rows), PARSE_CHUNK):
-        parts.append(frames(parse_many(rows[start:start + PARSE_CHUNK], province)))
+        parts.append(frames(parse_many(rows[start : start + PARSE_CHUNK], province)))
         if progress:
             progress(min(start + PARSE_CHUNK, len(rows)), len(rows))
     if not parts:
@@ -71,35 +78,88 @@ def frames(results: list[dict]) -> dict[str, pl.DataFrame]:
     for r in results:
         sha = r["sha256"]
         if r["status"] == "error":
-            errors.append({"sha256": sha, "file_name": r["file"], "parser_version": PARSER_VERSION,
-                           "error_code": r["error_code"], "reason": catalogue.error_reason(r["error_code"]),
-                           "detail": r["error"], "failed_at": now})
+            errors.append(
+                {
+                    "sha256": sha,
+                    "file_name": r["file"],
+                    "parser_version": PARSER_VERSION,
+                    "error_code": r["error_code"],
+                    "reason": catalogue.error_reason(r["error_code"]),
+                    "detail": r["error"],
+                    "failed_at": now,
+                }
+            )
             continue
         j = r["jurisdiction"]
-        reports.append({
-            "sha256": sha, "file_name": r["file"], "format": r["format"], "parser_version": PARSER_VERSION,
-            "status": r["status"], "issuer": r["issuer"], "title": r["title"], "year": r["year"],
-            "year_source": r["year_source"], "published_at": r["published_at"], "published_at_source": r["published_at_source"],
-            "deadline": r["deadline"], "jurisdiction_status": j["status"], "jurisdiction_code": j.get("code"),
-            "jurisdiction_name": j.get("name"), "parent_code": j.get("parent_code"), "parent_name": j.get("parent_name"),
-            "province_code": j.get("province_code"), "province_name": j.get("province"),
-            "issuer_kind": r["issuer_kind"], "department": j.get("department"), "scope": r["scope"],
-            "report_level": r["report_level"], "body_kind": r["body"]["kind"], "body_key": r["body"]["key"],
-            "body_name": r["body"]["name"], "registry_conflict": j.get("conflict") or None, "t2_version": r["template"]["t2"], "t3_version": r["template"]["t3"],
-            "t4_version": r["template"]["t4"], "error": r.get("error"), "synthetic": r["synthetic"],
-            "body_text": r.get("text", ""),
-            "narrative": r["narrative"],
-        })
+        reports.append(
+            {
+                "sha256": sha,
+                "file_name": r["file"],
+                "format": r["format"],
+                "parser_version": PARSER_VERSION,
+                "status": r["status"],
+                "issuer": r["issuer"],
+                "title": r["title"],
+                "year": r["year"],
+                "year_source": r["year_source"],
+                "published_at": r["published_at"],
+                "published_at_source": r["published_at_source"],
+                "deadline": r["deadline"],
+                "jurisdiction_status": j["status"],
+                "jurisdiction_code": j.get("code"),
+                "jurisdiction_name": j.get("name"),
+                "parent_code": j.get("parent_code"),
+                "parent_name": j.get("parent_name"),
+                "province_code": j.get("province_code"),
+                "province_name": j.get("province"),
+                "issuer_kind": r["issuer_kind"],
+                "department": j.get("department"),
+                "scope": r["scope"],
+                "report_level": r["report_level"],
+                "body_kind": r["body"]["kind"],
+                "body_key": r["body"]["key"],
+                "body_name": r["body"]["name"],
+                "registry_conflict": j.get("conflict") or None,
+                "t2_version": r["template"]["t2"],
+                "t3_version": r["template"]["t3"],
+                "t4_version": r["template"]["t4"],
+                "error": r.get("error"),
+                "synthetic": r["synthetic"],
+                "body_text": r.get("text", ""),
+                "narrative": r["narrative"],
+            }
+        )
         for key, value in r["cells"].items():
             prov = r["provenance"].get(key, {})
-            cells.append({"sha256": sha, "key": key, "value": None if value is None else float(value),
-                          "status": r["cell_status"][key], "source": prov.get("where", ""), "raw": prov.get("raw", ""),
-                          "note": prov.get("note", "")})
+            cells.append(
+                {
+                    "sha256": sha,
+                    "key": key,
+                    "value": None if value is None else float(value),
+                    "status": r["cell_status"][key],
+                    "source": prov.get("where", ""),
+                    "raw": prov.get("raw", ""),
+                    "note": prov.get("note", ""),
+                }
+            )
         for c in r["checks"] + r.get("quality", []):
-            checks.append({"sha256": sha, "code": c["code"], "kind": c.get("kind", "identity"), "status": c["status"],
-                           "severity": c.get("severity", "info"), "detail": c["detail"],
-                           "cells": ",".join(c.get("cells", ()))})
+            checks.append(
+                {
+                    "sha256": sha,
+                    "code": c["code"],
+                    "kind": c.get("kind", "identity"),
+                    "status": c["status"],
+                    "severity": c.get("severity", "info"),
+                    "detail": c["detail"],
+                    "cells": ",".join(c.get("cells", ())),
+                }
+            )
     report_frame = REPORTS.frame(reports, text_dates=True).with_columns(  # ISO dates from the parser become DATEs
-        pl.col("published_at").str.to_date(strict=False), pl.col("deadline").str.to_date(strict=False))
-    return {"reports": report_frame, "cells": CELLS.frame(cells), "checks": CHECKS.frame(checks),
-            "ingest_errors": INGEST_ERRORS.frame(errors)}
+        pl.col("published_at").str.to_date(strict=False), pl.col("deadline").str.to_date(strict=False)
+    )
+    return {
+        "reports": report_frame,
+        "cells": CELLS.frame(cells),
+        "checks": CHECKS.frame(checks),
+        "ingest_errors": INGEST_ERRORS.frame(errors),
+    }

@@ -1,9 +1,10 @@
 """Progress of long stages (parsing, copy detection), reported to whoever listens: the CLI draws a bar."""
+
 from __future__ import annotations
 
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 Listener = Callable[[str, int, int], None]
 _listener: Listener | None = None
@@ -38,8 +39,9 @@ class TerminalBar:
         share = min(1.0, done / total)
         eta = (now - start) / (done - start_done) * (total - done) if done > start_done else None
         filled = int(share * self.WIDTH)
-        line = (f"{stage} {done}/{total} {'█' * filled}{'░' * (self.WIDTH - filled)} {share:4.0%}"
-                + (f"  剩余约 {_duration(eta)}" if eta is not None and done < total else ""))
+        line = f"{stage} {done}/{total} {'█' * filled}{'░' * (self.WIDTH - filled)} {share:4.0%}" + (
+            f"  剩余约 {_duration(eta)}" if eta is not None and done < total else ""
+        )
         if self.tty:
             self.stream.write("\r" + line + ("\n" if done >= total else ""))
             self.stream.flush()

@@ -1,4 +1,5 @@
 """`nianbao run`: materialize every asset in-process for an inbox, publish the warehouse, say what happened."""
+
 from __future__ import annotations
 
 import logging
@@ -75,9 +76,15 @@ def _install_instance_settings(home: Path) -> None:
         shutil.copyfile(INSTANCE_YAML, target)
 
 
-def run_main_job(inbox: str | None = None, warehouse: str | None = None, demo_count: int | None = None,
-                 published: str | None = None, verbose: bool = False, wait_seconds: float | None = None,
-                 workers: int | None = None) -> int:
+def run_main_job(
+    inbox: str | None = None,
+    warehouse: str | None = None,
+    demo_count: int | None = None,
+    published: str | None = None,
+    verbose: bool = False,
+    wait_seconds: float | None = None,
+    workers: int | None = None,
+) -> int:
     paths = Paths.resolve(warehouse=warehouse, published=published, inbox=inbox)
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(paths.dagster_home))).resolve()
     home.mkdir(parents=True, exist_ok=True)
@@ -100,7 +107,11 @@ def run_main_job(inbox: str | None = None, warehouse: str | None = None, demo_co
     elapsed = time.perf_counter() - started
     if not ok:
         print(f"main job FAILED after {elapsed:.1f} s: {_failure(result)}", file=sys.stderr, flush=True)
-        print(f"nothing was published; the dashboard keeps the last good copy ({paths.published})", file=sys.stderr, flush=True)
+        print(
+            f"nothing was published; the dashboard keeps the last good copy ({paths.published})",
+            file=sys.stderr,
+            flush=True,
+        )
         return 1
     print(_summary(result, paths, elapsed) + (f" ({workers} worker processes)" if workers > 1 else ""), flush=True)
     return 0
@@ -144,13 +155,20 @@ def _with_workers(paths: Paths, run_config: dict, wait_seconds: float | None, wo
     """Dagster's multiprocess executor: each step — one per partition of the parse — in its own process, at most
     `workers` at a time. The worker processes rebuild the code location from the environment set here; this
     process holds the run lock for them all."""
-    os.environ.update({"NIANBAO_VAR": str(paths.var), "NIANBAO_WAREHOUSE": str(paths.warehouse),
-                       "NIANBAO_PUBLISHED": str(paths.published),
-                       "NIANBAO_INBOX": os.pathsep.join(str(d) for d in paths.inbox_dirs)})
+    os.environ.update(
+        {
+            "NIANBAO_VAR": str(paths.var),
+            "NIANBAO_WAREHOUSE": str(paths.warehouse),
+            "NIANBAO_PUBLISHED": str(paths.published),
+            "NIANBAO_INBOX": os.pathsep.join(str(d) for d in paths.inbox_dirs),
+        }
+    )
     lock = RunLock(paths.lock)
     try:
-        lock.acquire(RunLock.DEFAULT_WAIT_SECONDS if wait_seconds is None else wait_seconds,
-                     on_wait=lambda holder: print(f"waiting for another nianbao run to finish ({holder})", file=sys.stderr))
+        lock.acquire(
+            RunLock.DEFAULT_WAIT_SECONDS if wait_seconds is None else wait_seconds,
+            on_wait=lambda holder: print(f"waiting for another nianbao run to finish ({holder})", file=sys.stderr),
+        )
     except WarehouseBusy as exc:
         return False, exc
     os.environ[HELD_BY_PARENT] = lock.holder()
@@ -165,10 +183,23 @@ def _with_workers(paths: Paths, run_config: dict, wait_seconds: float | None, wo
         if not verbose:
             logging.getLogger("dagster").setLevel(logging.ERROR)  # the executor's own step-process lines
         # forkserver with the code location and the libraries every step needs (pipelines/worker_preload.py)
-        config = {**run_config, "execution": {"config": {"multiprocess": {
-            "max_concurrent": workers, "start_method": {"forkserver": {"preload_modules": WORKER_PRELOAD}}}}}}
-        with execute_job(reconstructable(main_job_for_workers), instance=DagsterInstance.get(), run_config=config,
-                         raise_on_error=False) as result:
+        config = {
+            **run_config,
+            "execution": {
+                "config": {
+                    "multiprocess": {
+                        "max_concurrent": workers,
+                        "start_method": {"forkserver": {"preload_modules": WORKER_PRELOAD}},
+                    }
+                }
+            },
+        }
+        with execute_job(
+            reconstructable(main_job_for_workers),
+            instance=DagsterInstance.get(),
+            run_config=config,
+            raise_on_error=False,
+        ) as result:
             return result.success, _Finished(result)
     finally:
         stop_worker_server()
@@ -196,10 +227,12 @@ def _metadata(result, asset: str) -> dict:
 
 def _summary(result, paths: Paths, elapsed: float) -> str:
     docs, parsed = _metadata(result, "source_documents"), _metadata(result, "parsed_reports")
-    return (f"main job succeeded in {elapsed:.1f} s: {docs.get('files_received', 0)} files received, "
-            f"{docs.get('new_documents', 0)} new documents, {parsed.get('reparsed', 0)} re-parsed, "
-            f"{parsed.get('ingest_errors', 0)} could not be read, {docs.get('skipped_inputs', 0)} inputs skipped\n"
-            f"published {paths.published}")
+    return (
+        f"main job succeeded in {elapsed:.1f} s: {docs.get('files_received', 0)} files received, "
+        f"{docs.get('new_documents', 0)} new documents, {parsed.get('reparsed', 0)} re-parsed, "
+        f"{parsed.get('ingest_errors', 0)} could not be read, {docs.get('skipped_inputs', 0)} inputs skipped\n"
+        f"published {paths.published}"
+    )
 
 
 def _failure(result) -> str:

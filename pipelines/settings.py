@@ -1,5 +1,6 @@
 """Policy in one place: the bundled demo settings and the resources every run and the code location use.
 Paths come from `warehouse.paths.Paths` (shared with the dashboard)."""
+
 from __future__ import annotations
 
 import yaml

@@ -6,6 +6,7 @@ written to a temporary name and renamed), so re-running a partition — a backfi
 worker — touches that partition's shards only. The warehouse loads its tables from the shards with DuckDB.
 One code path for every store: pyarrow's filesystems (`/var/shards`, `file:///…`, `s3://bucket/prefix`).
 """
+
 from __future__ import annotations
 
 import os
@@ -55,7 +56,7 @@ class ShardStore:
         for table in ("reports", "ingest_errors"):
             frame = self.read(partition, table, ["sha256", "parser_version"])
             if frame is not None:
-                out.update(zip(frame["sha256"].to_list(), frame["parser_version"].to_list()))
+                out.update(zip(frame["sha256"].to_list(), frame["parser_version"].to_list(), strict=False))
         return out
 
     def merge(self, partition: str, frames: dict[str, pl.DataFrame], shas: list[str]) -> None:

@@ -3,6 +3,7 @@ needs already in memory. Measured without it (py-spy, 3,200 documents): each ste
 importing Dagster's SQLite storage (alembic, sqlalchemy) while opening the instance, and a parse step another
 ~1 s importing pyarrow.dataset, python-docx and PDFium on its first document — ~2 s per step, on the critical path.
 The libraries are imported lazily elsewhere so that `nianbao parse` on one file stays quick."""
+
 import tempfile
 from pathlib import Path
 

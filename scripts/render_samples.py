@@ -1,4 +1,5 @@
 """Render one generated PDF page and one generated HTML page to PNG for the README (docs/img/)."""
+
 import subprocess
 import sys
 import tempfile
@@ -16,7 +17,9 @@ report = next(r for r in build_reports(7, 800) if r.unit.code == "150625" and r.
 with tempfile.TemporaryDirectory() as tmp:
     pdf = Path(tmp) / "sample.pdf"
     pdf.write_bytes(render.render_pdf(report))
-    subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "2", "-l", "2", str(pdf), str(out / "sample-pdf")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "70", "-f", "2", "-l", "2", str(pdf), str(out / "sample-pdf")], check=True
+    )
     html = Path(tmp) / "sample.html"
     html.write_bytes(render.render_html(report))
     from playwright.sync_api import sync_playwright

@@ -1,4 +1,5 @@
 """Dependencies point one way: the dashboard and the warehouse never import the parser or Dagster."""
+
 import ast
 from pathlib import Path
 
@@ -30,8 +31,9 @@ def test_report_library_knows_nothing_of_dagster_or_the_warehouse():
 
 def test_the_catalogue_is_on_the_floor():
     """One field catalogue below everything: the parser, the warehouse and the pages read it; it reads none of them."""
-    assert not {"pipelines", "warehouse", "dashboard", "dagster", "duckdb", "streamlit", "polars"} & \
-        _imports(ROOT / "catalogue")
+    assert not {"pipelines", "warehouse", "dashboard", "dagster", "duckdb", "streamlit", "polars"} & _imports(
+        ROOT / "catalogue"
+    )
 
 
 def test_every_check_code_has_a_chinese_name_in_the_catalogue():

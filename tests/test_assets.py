@@ -1,4 +1,5 @@
 """Assets materialized in-process on a small inbox: table contents, checks, idempotency, increments, failures."""
+
 import hashlib
 import os
 import shutil
@@ -12,17 +13,22 @@ import duckdb
 import pytest
 from dagster import DagsterInstance, build_sensor_context
 
+from pipelines.definitions import definitions_for
 from pipelines.defs import marts as marts_defs
 from pipelines.defs.automation import inbox_sensor
 from pipelines.defs.resources import NianbaoSettings, WarehouseLock
-from pipelines.definitions import definitions_for
 
 from .conftest import ROOT, SEED
 
 
 def settings_for(tmp: Path, inbox: Path) -> NianbaoSettings:
-    return NianbaoSettings(inbox_dirs=[str(inbox)], store_dir=str(tmp / "store"), warehouse_path=str(tmp / "wh.duckdb"),
-                           published_path=str(tmp / "published" / "nianbao.duckdb"), province="内蒙古自治区")
+    return NianbaoSettings(
+        inbox_dirs=[str(inbox)],
+        store_dir=str(tmp / "store"),
+        warehouse_path=str(tmp / "wh.duckdb"),
+        published_path=str(tmp / "published" / "nianbao.duckdb"),
+        province="内蒙古自治区",
+    )
 
 
 def resources(settings: NianbaoSettings) -> dict:
@@ -38,12 +44,18 @@ def run(settings: NianbaoSettings):
 def table_digest(path: str) -> str:
     con = duckdb.connect(path, read_only=True)
     parts = []
-    for table, order in [("reports", "sha256"), ("cells", "sha256, key"), ("checks", "sha256, code, detail"),
-                         ("metrics_jurisdiction_year", "jurisdiction_code, body_key, year")]:
+    for table, order in [
+        ("reports", "sha256"),
+        ("cells", "sha256, key"),
+        ("checks", "sha256, code, detail"),
+        ("metrics_jurisdiction_year", "jurisdiction_code, body_key, year"),
+    ]:
         # when a document was received differs between two warehouses built from the same files
         columns = "* EXCLUDE (received_at)" if table == "metrics_jurisdiction_year" else "*"
         parts.append(str(con.execute(f"SELECT {columns} FROM {table} ORDER BY {order}").fetchall()))
-    parts.append(str(con.execute("SELECT sha256, file_name, error_code, reason FROM ingest_errors ORDER BY sha256").fetchall()))
+    parts.append(
+        str(con.execute("SELECT sha256, file_name, error_code, reason FROM ingest_errors ORDER BY sha256").fetchall())
+    )
     con.close()
     return hashlib.sha256("".join(parts).encode()).hexdigest()
 
@@ -115,8 +127,11 @@ def test_new_document_parsed_alone(tmp_path, small_inbox):
     con = duckdb.connect(settings.published_path, read_only=True)
     assert con.execute("SELECT count(*) FROM reports WHERE file_name = ?", [extra.name]).fetchone()[0] == 1
     # two documents for 鄂托克前旗 2022: both kept, one chosen, flagged by the duplicates check
-    assert con.execute("""SELECT documents_for_year FROM metrics_jurisdiction_year
-                          WHERE jurisdiction_code = '150623' AND year = 2022""").fetchone()[0] == 2
+    assert (
+        con.execute("""SELECT documents_for_year FROM metrics_jurisdiction_year
+                          WHERE jurisdiction_code = '150623' AND year = 2022""").fetchone()[0]
+        == 2
+    )
 
 
 def test_failed_run_leaves_published_copy(tmp_path, small_inbox, monkeypatch):
@@ -163,8 +178,10 @@ def test_definitions_graph_snapshot():
     from pipelines.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    edges = sorted((str(k.to_user_string()), sorted(p.to_user_string() for p in graph.get(k).parent_keys))
-                   for k in graph.get_all_asset_keys())
+    edges = sorted(
+        (str(k.to_user_string()), sorted(p.to_user_string() for p in graph.get(k).parent_keys))
+        for k in graph.get_all_asset_keys()
+    )
     assert edges == [
         ("corpus_quality", ["parsed_reports"]),
         ("fetched_documents", []),
@@ -178,7 +195,13 @@ def test_definitions_graph_snapshot():
     assert checks == ["marts:coverage", "marts:duplicates", "parsed_reports:identity_failures"]
     main_job = defs.resolve_job_def("main_job")
     assert sorted(k.to_user_string() for k in main_job.asset_layer.executable_asset_keys) == [
-        "corpus_quality", "jurisdictions", "marts", "parsed_reports", "published_warehouse", "source_documents"]
+        "corpus_quality",
+        "jurisdictions",
+        "marts",
+        "parsed_reports",
+        "published_warehouse",
+        "source_documents",
+    ]
     assert {s.name for s in defs.schedules} == {"daily_refresh", "weekly_fetch"}
     assert defs.resolve_schedule_def("daily_refresh").execution_timezone == "Asia/Shanghai"
 
@@ -224,5 +247,8 @@ def test_sensor_run_parses_only_the_dropped_document(tmp_path, small_inbox):
     parsed = [m for m in result.get_asset_materialization_events() if m.asset_key.path == ["parsed_reports"]][0]
     assert parsed.materialization.metadata["parsed"].value == 1
     con = duckdb.connect(settings.published_path, read_only=True)
-    assert con.execute("""SELECT count(*) FROM metrics_jurisdiction_year
-                          WHERE jurisdiction_code = '150624' AND year = 2022""").fetchone()[0] == 1
+    assert (
+        con.execute("""SELECT count(*) FROM metrics_jurisdiction_year
+                          WHERE jurisdiction_code = '150624' AND year = 2022""").fetchone()[0]
+        == 1
+    )

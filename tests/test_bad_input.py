@@ -1,4 +1,5 @@
 """Bad input: a one-line reason and a non-zero exit, never a crash and never a silent all-zero report."""
+
 import io
 import subprocess
 import sys
@@ -36,8 +37,11 @@ def _renamed_zip() -> bytes:
 CASES = {
     "empty.txt": (b"", "empty"),
     "garbage.bin": (bytes(range(256)) * 40, "binary"),
-    "news.html": ("<html><body><h1>新闻</h1><p>今天召开了全体会议，部署年度工作。</p></body></html>".encode(), "not_report"),
-    "latin1.txt": ("政府信息公开".encode("utf-8")[:5] + b"\xff\xfe\xfa" * 300, "undecodable"),
+    "news.html": (
+        "<html><body><h1>新闻</h1><p>今天召开了全体会议，部署年度工作。</p></body></html>".encode(),
+        "not_report",
+    ),
+    "latin1.txt": ("政府信息公开".encode()[:5] + b"\xff\xfe\xfa" * 300, "undecodable"),
     "corrupt.pdf": (b"%PDF-1.4\n1 0 obj <<>> garbage", "corrupt"),
     "renamed.docx": (_renamed_zip(), "not_word"),
     "scan.pdf": (_pdf(image_only=True), "needs_ocr"),
@@ -88,7 +92,9 @@ def test_cli_exit_codes(tmp_path):
     bad.write_bytes(b"")
     run = subprocess.run([sys.executable, "-m", "pipelines.cli", "parse", str(bad)], capture_output=True, text=True)
     assert run.returncode == 2 and run.stdout.strip().startswith("error:")
-    ok = subprocess.run([sys.executable, "-m", "pipelines.cli", "parse", str(SEED), "--json"], capture_output=True, text=True)
+    ok = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "parse", str(SEED), "--json"], capture_output=True, text=True
+    )
     assert ok.returncode == 0 and '"t2_license_decisions": 1708' in ok.stdout
 
 

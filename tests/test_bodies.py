@@ -1,5 +1,6 @@
 """Reporting bodies: every report carries its body, the mart keeps one row per jurisdiction × body × year, the
 newest version of a body-year wins, the province context breaks ties and never filters."""
+
 import copy
 import os
 import shutil
@@ -8,22 +9,30 @@ import time
 import duckdb
 import pytest
 
+from catalogue import body_of, department_type
 from pipelines.demo import render
 from pipelines.demo.generate import build_reports
 from pipelines.demo.model import inner_mongolia_units
 from pipelines.report.resolver import resolve, resolve_with_hint
-from catalogue import body_of, department_type
 
 from .conftest import SEED, shared_or_skip
 from .test_assets import run, settings_for
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("市场监管局", "market_regulation"), ("市场监督管理局", "market_regulation"),
-    ("政务服务局", "approval_services"), ("行政审批和政务服务局", "approval_services"),
-    ("科技局", "science"), ("科学技术局", "science"), ("卫生健康委员会", "health"),
-    ("鄂尔多斯市生态环境局鄂托克前旗分局", "ecology"), ("住房和城乡建设局", "housing"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("市场监管局", "market_regulation"),
+        ("市场监督管理局", "market_regulation"),
+        ("政务服务局", "approval_services"),
+        ("行政审批和政务服务局", "approval_services"),
+        ("科技局", "science"),
+        ("科学技术局", "science"),
+        ("卫生健康委员会", "health"),
+        ("鄂尔多斯市生态环境局鄂托克前旗分局", "ecology"),
+        ("住房和城乡建设局", "housing"),
+    ],
+)
 def test_department_types_keep_synonyms_and_renames_together(text, expected):
     assert department_type(text)["key"] == expected
 
@@ -37,8 +46,15 @@ def test_bodies_of_each_kind():
 
 def test_province_context_breaks_ties_and_never_filters():
     unique = resolve("莆田市林业局", "内蒙古自治区")  # exists once nationally: resolves wherever it is
-    assert (unique.status, unique.code, unique.issuer_kind, unique.department) == ("resolved", "350300", "department", "林业局")
-    assert resolve("新城区人民政府", "内蒙古自治区").code == "150102"  # a name of several provinces: the context decides
+    assert (unique.status, unique.code, unique.issuer_kind, unique.department) == (
+        "resolved",
+        "350300",
+        "department",
+        "林业局",
+    )
+    assert (
+        resolve("新城区人民政府", "内蒙古自治区").code == "150102"
+    )  # a name of several provinces: the context decides
     assert resolve("新城区人民政府").status == "ambiguous"
     kind = resolve("鄂托克前旗住房和城乡建设局", "内蒙古自治区")
     assert (kind.issuer_kind, kind.department) == ("department", "住房和城乡建设局")  # 城乡 is no 乡
@@ -87,7 +103,9 @@ def test_departments_of_one_banner_year_are_two_rows_and_a_revision_wins(tmp_pat
     from warehouse.paths import CHECKOUT
 
     con = duckdb.connect(settings.published_path, read_only=True)
-    chosen = con.execute("SELECT sha256 FROM metrics_jurisdiction_year WHERE body_key = 'dept:market_regulation'").fetchone()[0]
+    chosen = con.execute(
+        "SELECT sha256 FROM metrics_jurisdiction_year WHERE body_key = 'dept:market_regulation'"
+    ).fetchone()[0]
     con.close()
     os.environ["NIANBAO_PUBLISHED"] = settings.published_path
     try:
@@ -120,8 +138,11 @@ def test_every_dev_report_reaches_the_mart_once_per_body_year(tmp_path):
     bodies = con.execute("""SELECT count(DISTINCT (jurisdiction_code, body_key, year)) FROM reports
                             WHERE jurisdiction_status = 'resolved' AND year IS NOT NULL""").fetchone()[0]
     assert con.execute("SELECT count(*) FROM metrics_jurisdiction_year").fetchone()[0] == bodies
-    putian_2022 = {r[0] for r in con.execute("""SELECT body_name FROM metrics_jurisdiction_year
-                                                WHERE jurisdiction_code = '350300' AND year = 2022""").fetchall()}
+    putian_2022 = {
+        r[0]
+        for r in con.execute("""SELECT body_name FROM metrics_jurisdiction_year
+                                                WHERE jurisdiction_code = '350300' AND year = 2022""").fetchall()
+    }
     assert {"林业局", "科学技术局", "水利局"} <= putian_2022
     provinces = {r[0] for r in con.execute("SELECT DISTINCT province_name FROM metrics_jurisdiction_year").fetchall()}
     assert {"福建省", "江苏省", "内蒙古自治区"} <= provinces

@@ -1,4 +1,5 @@
 """The shipped outlines join the division codes, form closed rings, and the build script simplifies honestly."""
+
 import csv
 import importlib.util
 import json
@@ -14,9 +15,13 @@ spec.loader.exec_module(build_boundaries)
 
 def test_every_inner_mongolia_unit_has_one_outline_under_its_division_code():
     with open(ROOT / "pipelines" / "report" / "data" / "cn_divisions_2024.csv", encoding="utf-8") as f:
-        official = {r["code"]: r["name"] for r in csv.DictReader(f) if r["province_code"] == "150000" and r["level"] != "province"}
+        official = {
+            r["code"]: r["name"]
+            for r in csv.DictReader(f)
+            if r["province_code"] == "150000" and r["level"] != "province"
+        }
     rows = boundary_rows()
-    shipped = dict(zip(rows["code"], rows["name"]))
+    shipped = dict(zip(rows["code"], rows["name"], strict=False))
     assert shipped == official and len(shipped) == 115
     counties = rows.filter(rows["level"] == "county")
     assert set(counties["parent_code"]) <= set(official) and len(counties) == 103

@@ -1,4 +1,5 @@
 """End to end: the real app on loopback, every page driven in headless Chromium, one screenshot per page."""
+
 import contextlib
 import os
 import shutil
@@ -16,8 +17,15 @@ from .test_dashboard import published  # noqa: F401 — reuse the small warehous
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-PAGES = {"overview": "", "compare": "compare", "map": "map", "requests": "requests", "review": "review", "quality": "quality",
-         "detail": "detail"}
+PAGES = {
+    "overview": "",
+    "compare": "compare",
+    "map": "map",
+    "requests": "requests",
+    "review": "review",
+    "quality": "quality",
+    "detail": "detail",
+}
 pytestmark = pytest.mark.browser
 
 
@@ -34,10 +42,28 @@ def streamlit_server(warehouse: Path):
         pytest.fail("chromium is not installed (apt-get install chromium); the test script installs it")
     port = _free_port()
     env = {**os.environ, "NIANBAO_PUBLISHED": str(warehouse)}
-    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
-                                "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-                                "--browser.gatherUsageStats", "false"], env=env, cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "dashboard" / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:
@@ -63,9 +89,19 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync", "--disable-quic"])
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+                "--disable-quic",
+            ],
+        )
         yield chromium
         chromium.close()
 
@@ -77,7 +113,9 @@ def test_page_in_browser(server, browser, name):
     page.goto(f"{server}/{PAGES[name]}", wait_until="domcontentloaded")
     page.wait_for_selector("[data-testid='stMainBlockContainer'] h1", timeout=60000)
     if name != "detail":
-        page.wait_for_selector("[data-testid='stVegaLiteChart'] svg, [data-testid='stVegaLiteChart'] canvas", timeout=60000)
+        page.wait_for_selector(
+            "[data-testid='stVegaLiteChart'] svg, [data-testid='stVegaLiteChart'] canvas", timeout=60000
+        )
         for chart in page.query_selector_all("[data-testid='stVegaLiteChart']"):
             box = chart.bounding_box()
             assert box and box["height"] > 50, "an empty chart"
@@ -101,7 +139,9 @@ def test_a_shared_page_link_opened_first_shows_the_app(published, browser):  # n
     with streamlit_server(published) as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{url}/quality", wait_until="domcontentloaded")
-        page.wait_for_selector("[data-testid='stVegaLiteChart'] svg, [data-testid='stVegaLiteChart'] canvas", timeout=60000)
+        page.wait_for_selector(
+            "[data-testid='stVegaLiteChart'] svg, [data-testid='stVegaLiteChart'] canvas", timeout=60000
+        )
         navigation = page.locator("[data-testid='stSidebarNav']").inner_text()
         page.close()
     assert "数据质量" in navigation and "quality" not in navigation, navigation
@@ -184,8 +224,9 @@ def test_a_mistyped_page_address_is_explained_in_chinese(server, browser):
     page.goto(f"{server}/no-such-page", wait_until="domcontentloaded")
     dialog = page.locator("[role='dialog']")
     dialog.wait_for(timeout=60000)
-    page.wait_for_function("() => document.querySelector(\"[role='dialog']\").innerText.includes('未找到该页面')",
-                           timeout=15000)
+    page.wait_for_function(
+        "() => document.querySelector(\"[role='dialog']\").innerText.includes('未找到该页面')", timeout=15000
+    )
     text = dialog.inner_text()
     assert "Page not found" not in text and "不存在" in text and "总览" in text, text
     page.close()

@@ -1,4 +1,5 @@
 """A value nobody can be sure of stays marked from the cell to the chart: cell status → mart → page."""
+
 import json
 import shutil
 
@@ -19,13 +20,18 @@ def warehouse(tmp_path_factory):
     # 鄂托克前旗 as printed; 鄂托克旗 with its 行政许可 cell damaged (two numbers for one cell: nobody can tell
     # which), and three table-3 rows crawled with equal neighbours collapsed so that two readings fit every identity
     shutil.copy(SEED, inbox / "etkqq.txt")
-    damaged = (text.replace("鄂托克前旗", "鄂托克旗").replace("行政许可\t1708", "行政许可\t17\t08")
-               .replace("申请数量\t\t6\t0\t0\t0\t0\t0\t6", "申请数量\t\t4\t1\t0\t1\t0\t6", 1)
-               .replace("予以公开\t5\t0\t0\t0\t0\t0\t5", "予以公开\t3\t1\t0\t1\t0\t5")
-               .replace("(七) 总计\t\t6\t0\t0\t0\t0\t0\t6", "(七) 总计\t\t4\t1\t0\t1\t0\t6"))
+    damaged = (
+        text.replace("鄂托克前旗", "鄂托克旗")
+        .replace("行政许可\t1708", "行政许可\t17\t08")
+        .replace("申请数量\t\t6\t0\t0\t0\t0\t0\t6", "申请数量\t\t4\t1\t0\t1\t0\t6", 1)
+        .replace("予以公开\t5\t0\t0\t0\t0\t0\t5", "予以公开\t3\t1\t0\t1\t0\t5")
+        .replace("(七) 总计\t\t6\t0\t0\t0\t0\t0\t6", "(七) 总计\t\t4\t1\t0\t1\t0\t6")
+    )
     (inbox / "etkq-damaged.txt").write_text(damaged, encoding="utf-8")
     # 杭锦旗: its table 3 does not add up as printed (a source anomaly, kept as printed)
-    anomaly = text.replace("鄂托克前旗", "杭锦旗").replace("(七) 总计\t\t6\t0\t0\t0\t0\t0\t6", "(七) 总计\t\t7\t0\t0\t0\t0\t0\t7")
+    anomaly = text.replace("鄂托克前旗", "杭锦旗").replace(
+        "(七) 总计\t\t6\t0\t0\t0\t0\t0\t6", "(七) 总计\t\t7\t0\t0\t0\t0\t0\t7"
+    )
     (inbox / "hjq-anomaly.txt").write_text(anomaly, encoding="utf-8")
     settings = settings_for(tmp, inbox)
     assert run(settings).success

@@ -1,4 +1,5 @@
 """Hand-checked real reports (shared/corpus/dev): accuracy, zero silently wrong cells, holdout never crashes."""
+
 import json
 
 import pytest

@@ -1,4 +1,5 @@
 """Every page renders with AppTest on a small warehouse; filters change the charts; hostile text stays text."""
+
 import hashlib
 import os
 import shutil
@@ -22,7 +23,9 @@ def published(tmp_path_factory, small_inbox):
     tmp = tmp_path_factory.mktemp("dash")
     inbox = tmp / "inbox"
     shutil.copytree(small_inbox, inbox)
-    text = SEED.read_text(encoding="utf-8").replace("鄂托克前旗 2022 年政府信息公开工作报告", f"{HOSTILE}2022年政府信息公开工作年度报告", 1)
+    text = SEED.read_text(encoding="utf-8").replace(
+        "鄂托克前旗 2022 年政府信息公开工作报告", f"{HOSTILE}2022年政府信息公开工作年度报告", 1
+    )
     (inbox / "hostile.txt").write_text(text, encoding="utf-8")
     # a whole province, so pages and screenshots show what a user sees (fast formats keep the fixture quick)
     generate(inbox / "province", seed=7, count=800, formats=["html", "txt"])
@@ -101,9 +104,17 @@ def test_quality_tables_follow_the_league_filter(published):
     con = queries.open_published(published)
     province = queries.provinces(con)["province_code"][0]
     leagues = queries.leagues(con, province)["parent_code"].to_list()[:2]
-    in_league = {league: set(queries.frame(con, """SELECT jurisdiction_name FROM reports
+    in_league = {
+        league: set(
+            queries.frame(
+                con,
+                """SELECT jurisdiction_name FROM reports
                                                     WHERE parent_code = ? OR jurisdiction_code = ?""",
-                                           [league, league])["jurisdiction_name"]) for league in leagues}
+                [league, league],
+            )["jurisdiction_name"]
+        )
+        for league in leagues
+    }
     con.close()
     at = app(ROOT / "dashboard" / "views" / "quality.py").run()
     shown = {}
@@ -188,8 +199,9 @@ def test_detail_says_when_a_linked_report_does_not_exist(published, link):
 def _datasets(chart) -> list[dict]:
     import pyarrow as pa
 
-    return [row for dataset in chart.proto.datasets
-            for row in pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()]
+    return [
+        row for dataset in chart.proto.datasets for row in pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()
+    ]
 
 
 def test_compare_one_series_per_unit_and_stable_colours(published):
@@ -224,7 +236,9 @@ def test_compare_minimum_filters_units_and_reads_percent(published):
 
 def test_coverage_says_when_the_publication_date_is_unknown(published):
     con = queries.open_published(published)
-    states = set(queries.frame(con, "SELECT state FROM coverage WHERE published_at IS NULL AND sha256 IS NOT NULL")["state"])
+    states = set(
+        queries.frame(con, "SELECT state FROM coverage WHERE published_at IS NULL AND sha256 IS NOT NULL")["state"]
+    )
     con.close()
     assert states == {"unknown_date"}
     from dashboard import charts
@@ -241,13 +255,35 @@ def test_exports_speak_chinese_and_explain_their_columns(published):
     from dashboard import common
 
     con = queries.open_published(published)
-    frame = queries.metrics(con).head(20).select("jurisdiction_name", "parent_name", "year", "duplicate_share",
-                                                 "duplicate_share_change", "published_at", "synthetic",
-                                                 "uncertain_metrics", "sha256")
+    frame = (
+        queries.metrics(con)
+        .head(20)
+        .select(
+            "jurisdiction_name",
+            "parent_name",
+            "year",
+            "duplicate_share",
+            "duplicate_share_change",
+            "published_at",
+            "synthetic",
+            "uncertain_metrics",
+            "sha256",
+        )
+    )
     con.close()
     csv = common.csv_bytes(frame).decode("utf-8-sig")
     header = csv.splitlines()[0].split(",")
-    assert header == ["地区", "盟/市", "年度", "重复申请占比", "重复申请占比（同比变化）", "发布日期", "示例数据", "待核指标", "报告"]
+    assert header == [
+        "地区",
+        "盟/市",
+        "年度",
+        "重复申请占比",
+        "重复申请占比（同比变化）",
+        "发布日期",
+        "示例数据",
+        "待核指标",
+        "报告",
+    ]
     assert "None" not in csv and "true" not in csv.lower() and "年" in csv.splitlines()[1]
     with zipfile.ZipFile(io.BytesIO(common.excel_bytes(frame))) as xlsx:  # read the workbook's own XML
         workbook = xlsx.read("xl/workbook.xml").decode()
@@ -271,8 +307,11 @@ def test_league_is_kept_in_the_address(published):
 
 def test_review_warns_on_small_numbers_and_ranks_units(published):
     con = queries.open_published(published)
-    yearly = queries.frame(con, """SELECT year, sum(review_total) AS cases FROM metrics_jurisdiction_year
-                                   WHERE parent_code = '152900' AND report_level = 'government' GROUP BY year""")
+    yearly = queries.frame(
+        con,
+        """SELECT year, sum(review_total) AS cases FROM metrics_jurisdiction_year
+                                   WHERE parent_code = '152900' AND report_level = 'government' GROUP BY year""",
+    )
     con.close()
     at = app(ROOT / "dashboard" / "views" / "review.py")
     at.query_params["league"] = "152900"  # 阿拉善盟: three units, few cases
@@ -291,7 +330,7 @@ def test_refusals_are_not_green_and_bars_say_their_count(published):
     at = app(ROOT / "dashboard" / "views" / "requests.py").run()
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     scale = spec["layer"][0]["encoding"]["color"]["scale"]
-    colours = dict(zip(scale["domain"], scale["range"]))
+    colours = dict(zip(scale["domain"], scale["range"], strict=False))
     assert colours["不予公开"] == "#c23b3b" and colours["予以公开"] != colours["不予公开"]
     assert spec["layer"][1]["mark"]["type"] == "text"
 
@@ -315,7 +354,9 @@ def test_briefing_pdf_says_what_the_page_says(published):
     con.close()
     document = pdfium.PdfDocument(pdf_bytes)
     pages = len(document)
-    text = "".join(document[i].get_textpage().get_text_range() for i in range(pages)).replace("\r", "").replace("\n", "")
+    text = (
+        "".join(document[i].get_textpage().get_text_range() for i in range(pages)).replace("\r", "").replace("\n", "")
+    )
     assert 2 <= pages <= 4
     assert "鄂尔多斯市" in text and "2023年度" in text and "示例数据" in text
     for label in ("行政许可", "新收申请", "重复申请占比"):
@@ -356,11 +397,17 @@ def test_compare_one_department_type_across_the_units_of_a_league(published):
     assert not at.exception
     rows = _datasets(at.get("vega_lite_chart")[1])
     con = queries.open_published(published)
-    expected = set(queries.frame(con, """SELECT jurisdiction_name FROM metrics_jurisdiction_year
+    expected = set(
+        queries.frame(
+            con,
+            """SELECT jurisdiction_name FROM metrics_jurisdiction_year
                                          WHERE body_key = 'dept:market_regulation' AND parent_code = '150600'
-                                           AND year >= 2023""")["jurisdiction_name"])
+                                           AND year >= 2023""",
+        )["jurisdiction_name"]
+    )
     government = queries.metrics(con, "150000", "150600", 2023).filter(
-        __import__("polars").col("jurisdiction_code") == "150623")["permits"][0]
+        __import__("polars").col("jurisdiction_code") == "150623"
+    )["permits"][0]
     con.close()
     assert len(expected) == 9 and {row["series"] for row in rows} == expected
     assert all(row["permits"] != government for row in rows if row["series"] == "鄂托克前旗" and row["year"] == 2023)

@@ -1,4 +1,5 @@
 """Generated demo documents parse back to their truth; planted anomalies are detected."""
+
 import json
 import shutil
 
@@ -47,8 +48,10 @@ def test_planted_per_report_anomalies_are_found(demo_folder):
 def _variant_cases():
     from pipelines.demo.generate import VARIANTS
 
-    combined = {"cell_per_line": ["cell_per_line", "sign_apart", "unit_in_cell", "measure_words"],
-                "markdown_pipes": ["markdown_pipes", "t4_three_tables"]}  # as 沭阳 2025 (spec §8.4)
+    combined = {
+        "cell_per_line": ["cell_per_line", "sign_apart", "unit_in_cell", "measure_words"],
+        "markdown_pipes": ["markdown_pipes", "t4_three_tables"],
+    }  # as 沭阳 2025 (spec §8.4)
     formats = ["html", "txt", "docx", "pdf"] + (["layout"] if shutil.which("pdftotext") else [])
     text_only = ("cell_per_line", "markdown_pipes")  # how a text copy of a page is written
     return [(variant, fmt) for variant in VARIANTS for fmt in (["txt"] if variant in text_only else formats)], combined
@@ -90,8 +93,13 @@ def _subtotal_report_text(swap_last_two: bool = False, tamper: tuple[str, ...] =
     column of rows whose label holds one of the `tamper` words is raised by 3 ("" matches every row)."""
     from pipelines.demo import render
 
-    report = next(r for r in build_reports(5, 200) if r.versions["t3"] == "v2021" and r.versions["t2"] == "v2021"
-                  and r.cells["t3_new_received__commercial_enterprise"] > 0)
+    report = next(
+        r
+        for r in build_reports(5, 200)
+        if r.versions["t3"] == "v2021"
+        and r.versions["t2"] == "v2021"
+        and r.cells["t3_new_received__commercial_enterprise"] > 0
+    )
     report.variants, report.fmt = ["t3_org_subtotal"], "txt"
     lines = render.RENDERERS["txt"](report).decode("utf-8").split("\n")
     for i, line in enumerate(lines):
@@ -130,8 +138,9 @@ def test_one_misprinted_subtotal_does_not_stop_the_column_being_dropped(tmp_path
     assert any("法人或其他组织小计" in note and "24 of the 25 rows" in note for note in result["notes"])
 
 
-@pytest.mark.parametrize("tamper", [("",), ("新收", "上年结转", "予以公开", "部分公开", "总计", "结转下年度")],
-                         ids=["every-row", "six-rows"])
+@pytest.mark.parametrize(
+    "tamper", [("",), ("新收", "上年结转", "予以公开", "部分公开", "总计", "结转下年度")], ids=["every-row", "six-rows"]
+)
 def test_an_eighth_column_that_is_not_a_subtotal_is_kept_and_nothing_is_confidently_wrong(tmp_path, tamper):
     """Not dropped, the 8-value rows go to recovery; a reading only its row sum supports (two of eight values
     merged) stays uncertain — with six rows off, 重复申请 has exactly one such reading, and it is wrong."""
@@ -157,8 +166,14 @@ def test_a_trailing_empty_cell_on_every_row_is_no_subtotal_column(tmp_path):
     report = next(r for r in build_reports(5, 200) if r.versions["t3"] == "v2021" and r.versions["t2"] == "v2021")
     report.variants, report.fmt = [], "txt"
     lines = render.RENDERERS["txt"](report).decode("utf-8").split("\n")
-    widened = [line + "\t" if len(line.split("\t")) >= 8 and all(c.isdigit() for c in line.split("\t")[-7:])
-               and not line.split("\t")[-8].isdigit() else line for line in lines]
+    widened = [
+        line + "\t"
+        if len(line.split("\t")) >= 8
+        and all(c.isdigit() for c in line.split("\t")[-7:])
+        and not line.split("\t")[-8].isdigit()
+        else line
+        for line in lines
+    ]
     assert widened != lines
     path = tmp_path / "trailing.txt"
     path.write_text("\n".join(widened), encoding="utf-8")

@@ -1,5 +1,6 @@
 """Fetching a recorded 年报 column served on loopback: list pages, reports, attachments, the hostile parts of the web,
 a second fetch that downloads nothing, and a report changed after publication."""
+
 import http.server
 import threading
 import time
@@ -22,11 +23,19 @@ def _report_pages() -> dict[str, bytes]:
     without a declared charset, and a PDF."""
     dev = SHARED / "corpus" / "dev"
     seed = SEED.read_text(encoding="utf-8")
-    html = (dev / "fj-putian-lyj-2022-html.html").read_bytes() if dev.is_dir() else (
-        f"<html><head><meta charset='utf-8'><title>2022年度政府信息公开工作年度报告</title></head><body>"
-        f"<span>发布时间：{PAGE_DATE} 09:41</span><pre>{seed}</pre></body></html>").encode("utf-8")
-    gbk = ("<html><body><h1>鄂托克旗2021年政府信息公开工作年度报告</h1><span>发布日期：2022-03-01</span><pre>"
-           + seed.replace("鄂托克前旗", "鄂托克旗").replace("2022", "2021") + "</pre></body></html>").encode("gbk", "replace")
+    html = (
+        (dev / "fj-putian-lyj-2022-html.html").read_bytes()
+        if dev.is_dir()
+        else (
+            f"<html><head><meta charset='utf-8'><title>2022年度政府信息公开工作年度报告</title></head><body>"
+            f"<span>发布时间：{PAGE_DATE} 09:41</span><pre>{seed}</pre></body></html>"
+        ).encode()
+    )
+    gbk = (
+        "<html><body><h1>鄂托克旗2021年政府信息公开工作年度报告</h1><span>发布日期：2022-03-01</span><pre>"
+        + seed.replace("鄂托克前旗", "鄂托克旗").replace("2022", "2021")
+        + "</pre></body></html>"
+    ).encode("gbk", "replace")
     from pipelines.demo import render
     from pipelines.demo.generate import build_reports
 
@@ -43,7 +52,7 @@ class Column(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):  # keep test output clean
         pass
 
-    def do_GET(self):  # noqa: N802 — http.server's naming
+    def do_GET(self):
         self.hits.append(self.path)
         routes = {
             "/robots.txt": (200, b"User-agent: *\nDisallow: /private/\n", "text/plain"),
@@ -68,7 +77,7 @@ class Column(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             return
         status, body, kind = routes.get(self.path, (404, b"not found", "text/plain"))
-        etag = f'"{hash(body) & 0xffffffff:x}"'
+        etag = f'"{hash(body) & 0xFFFFFFFF:x}"'
         if self.headers.get("If-None-Match") == etag:
             self.send_response(304)
             self.end_headers()
@@ -81,21 +90,31 @@ class Column(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _list(self, page: int) -> bytes:
-        items = {1: [("2023/report-a.html", "莆田市林业局2022年政府信息公开工作年度报告"),
-                     ("2022/report-b.html", "鄂托克旗2021年政府信息公开工作年度报告"),
-                     ("news.html", "关于召开全体会议的通知"), ("2019/gone.html", "2019年政府信息公开工作年度报告"),
-                     ("2021/moved.html", "2021年度政府信息公开年报（旧址）"),
-                     ("http://example.invalid/other.html", "2020年政府信息公开工作年度报告（外站）")],
-                 2: [("2024/report-c.html", "2024年政府信息公开工作年度报告"), ("2020/slow.html", "2020年政府信息公开年报"),
-                     ("/private/2018.html", "2018年政府信息公开年报")]}[page]
+        items = {
+            1: [
+                ("2023/report-a.html", "莆田市林业局2022年政府信息公开工作年度报告"),
+                ("2022/report-b.html", "鄂托克旗2021年政府信息公开工作年度报告"),
+                ("news.html", "关于召开全体会议的通知"),
+                ("2019/gone.html", "2019年政府信息公开工作年度报告"),
+                ("2021/moved.html", "2021年度政府信息公开年报（旧址）"),
+                ("http://example.invalid/other.html", "2020年政府信息公开工作年度报告（外站）"),
+            ],
+            2: [
+                ("2024/report-c.html", "2024年政府信息公开工作年度报告"),
+                ("2020/slow.html", "2020年政府信息公开年报"),
+                ("/private/2018.html", "2018年政府信息公开年报"),
+            ],
+        }[page]
         links = "".join(f'<li><a href="{href}">{title}</a></li>' for href, title in items)
         more = '<a href="index_1.html">下一页</a>' if page == 1 else ""
         return f"<html><body><ul>{links}</ul>{more}</body></html>".encode()
 
     def _with_attachment(self) -> bytes:
-        return ("<html><body><h1>2024年政府信息公开工作年度报告</h1><span>发布时间：2025-01-20</span>"
-                '<a href="/files/report-c.pdf">附件：年度报告.pdf</a><a href="/files/huge.pdf">附件：扫描件</a>'
-                "</body></html>").encode()
+        return (
+            "<html><body><h1>2024年政府信息公开工作年度报告</h1><span>发布时间：2025-01-20</span>"
+            '<a href="/files/report-c.pdf">附件：年度报告.pdf</a><a href="/files/huge.pdf">附件：扫描件</a>'
+            "</body></html>"
+        ).encode()
 
 
 @pytest.fixture
@@ -128,7 +147,11 @@ def test_fetch_run_revise(column, tmp_path, monkeypatch):
                              FROM document_sources s JOIN reports r USING (sha256) JOIN documents d USING (sha256)""").fetchall()
     con.close()
     urls = {url for url, *_ in sources}
-    assert {f"{column}/col/2023/report-a.html", f"{column}/col/2022/report-b.html", f"{column}/files/report-c.pdf"} <= urls
+    assert {
+        f"{column}/col/2023/report-a.html",
+        f"{column}/col/2022/report-b.html",
+        f"{column}/files/report-c.pdf",
+    } <= urls
     assert all(source_url for *_, source_url in sources)
     pdf = next(row for row in sources if row[0].endswith(".pdf"))
     assert str(pdf[1]) == "2025-01-20"  # the attachment carries its page's 发布时间
@@ -138,8 +161,11 @@ def test_fetch_run_revise(column, tmp_path, monkeypatch):
     second = fetch_all([_source(column)], fetched, delay=0.0, timeout=1.0, retries=0)
     assert second.new_documents == 0 and second.revised == 0 and second.unchanged >= 4
 
-    Column.pages["gbk"] = Column.pages["gbk"].replace("申请数量\t\t6".encode("gbk"), "申请数量\t\t7".encode("gbk"), 1) \
+    Column.pages["gbk"] = (
+        Column.pages["gbk"]
+        .replace("申请数量\t\t6".encode("gbk"), "申请数量\t\t7".encode("gbk"), 1)
         .replace("\t\t\t6\t".encode("gbk"), "\t\t\t7\t".encode("gbk"), 1)
+    )
     third = fetch_all([_source(column)], fetched, delay=0.0, timeout=1.0, retries=0)
     assert third.revised >= 1
     assert run(settings).success
@@ -182,8 +208,13 @@ def test_page_date_stands_in_when_the_report_text_has_none(tmp_path):
 
     stored = tmp_path / "seed.txt"
     stored.write_bytes(SEED.read_bytes())  # the seed report prints no date of its own
-    row = {"sha256": "x" * 64, "file_name": "seed.txt", "stored_path": str(stored), "synthetic": False,
-           "page_published_at": "2023-02-10"}
+    row = {
+        "sha256": "x" * 64,
+        "file_name": "seed.txt",
+        "stored_path": str(stored),
+        "synthetic": False,
+        "page_published_at": "2023-02-10",
+    }
     result = ingest.parse_stored(row, "内蒙古自治区")
     assert result["published_at"] == "2023-02-10" and result["published_at_source"] == "page"
     assert not any(c["code"] == "QC_LATE" and c["status"] == "fail" for c in result["quality"])
@@ -201,7 +232,7 @@ def test_redirect_to_another_host_is_refused(tmp_path):
         def log_message(self, *args):
             pass
 
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             if self.path == "/robots.txt":
                 self.send_response(404)
                 self.end_headers()
@@ -213,8 +244,13 @@ def test_redirect_to_another_host_is_refused(tmp_path):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Away)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        report = fetch_all([Source("1", "x", f"http://127.0.0.1:{server.server_address[1]}/col/")], tmp_path,
-                           delay=0.0, timeout=1.0, retries=0)
+        report = fetch_all(
+            [Source("1", "x", f"http://127.0.0.1:{server.server_address[1]}/col/")],
+            tmp_path,
+            delay=0.0,
+            timeout=1.0,
+            retries=0,
+        )
     finally:
         server.shutdown()
     assert report.errors and "another host" in report.errors[0]
@@ -233,4 +269,3 @@ def test_main_job_does_not_fetch():
     main = defs.resolve_job_def("main_job")
     assert "fetched_documents" not in {k.to_user_string() for k in main.asset_layer.executable_asset_keys}
     assert defs.resolve_job_def("fetch_job") is not None
-

@@ -1,4 +1,5 @@
 """The main job survives any inbox, and every input ends in exactly one place with a reason."""
+
 import io
 import os
 import subprocess
@@ -36,8 +37,10 @@ def _zip_bomb_docx() -> bytes:
     return buffer.getvalue()
 
 
-ZERO_PAGE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-                 b"trailer<</Root 1 0 R>>\n%%EOF\n")
+ZERO_PAGE_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def hostile_inbox(root: Path) -> Path:
@@ -47,15 +50,15 @@ def hostile_inbox(root: Path) -> Path:
     b = os.fsencode(box)
     seed = SEED.read_bytes()
     Path(os.fsdecode(b + b"/" + "鄂托克前旗年报".encode("gbk") + b".txt")).write_bytes(seed)  # GBK name from a zip
-    Path(os.fsdecode(b + b"/" + "報告".encode("big5") + b".txt")).write_bytes(seed)              # Big5 name
-    Path(os.fsdecode(b + b"/broken-\xff\xfe-name.txt")).write_bytes(b"\xff\xfe not a report")   # not any charset
+    Path(os.fsdecode(b + b"/" + "報告".encode("big5") + b".txt")).write_bytes(seed)  # Big5 name
+    Path(os.fsdecode(b + b"/broken-\xff\xfe-name.txt")).write_bytes(b"\xff\xfe not a report")  # not any charset
     os.mkfifo(box / "pipe.txt")
     (box / "link-out.txt").symlink_to("/etc/hostname")
     (box / "loop-a.txt").symlink_to(box / "loop-b.txt")
     (box / "loop-b.txt").symlink_to(box / "loop-a.txt")
     (box / "dangling.pdf").symlink_to(box / "gone.pdf")
     (box / "sub").mkdir()
-    (box / "sub" / "nested-seed-copy.txt").write_bytes(seed)                                       # a duplicate
+    (box / "sub" / "nested-seed-copy.txt").write_bytes(seed)  # a duplicate
     (box / "link-dir").symlink_to(box / "sub")
     (box / "link-in.txt").symlink_to(box / "sub" / "nested-seed-copy.txt")
     (box / "zero.txt").write_bytes(b"")
@@ -65,11 +68,15 @@ def hostile_inbox(root: Path) -> Path:
     (box / "locked.pdf").write_bytes(_pdf("hello", password="secret"))
     (box / "corrupt.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<>> garbage")
     (box / "zero-pages.pdf").write_bytes(ZERO_PAGE_PDF)
-    (box / "gbk-undeclared.html").write_bytes(("<html><body><pre>" + SEED_TEXT.replace("2022", "2021")
-                                               + "</pre></body></html>").encode("gbk", errors="replace"))
-    (box / "script.txt").write_text(SEED_TEXT.replace("鄂托克前旗 2022 年", "<script>alert(1)</script>鄂托克前旗 2022 年", 1),
-                                    encoding="utf-8")
-    (box / "conflicting.txt").write_text(SEED_TEXT.replace("1708", "1709"), encoding="utf-8")   # same body, same year
+    (box / "gbk-undeclared.html").write_bytes(
+        ("<html><body><pre>" + SEED_TEXT.replace("2022", "2021") + "</pre></body></html>").encode(
+            "gbk", errors="replace"
+        )
+    )
+    (box / "script.txt").write_text(
+        SEED_TEXT.replace("鄂托克前旗 2022 年", "<script>alert(1)</script>鄂托克前旗 2022 年", 1), encoding="utf-8"
+    )
+    (box / "conflicting.txt").write_text(SEED_TEXT.replace("1708", "1709"), encoding="utf-8")  # same body, same year
     (box / ".hidden.txt").write_bytes(seed)
     (box / "truth.jsonl").write_text("{}\n", encoding="utf-8")
     return box
@@ -123,8 +130,8 @@ def test_byte_names_are_kept_and_shown(hostile_run):
     con = duckdb.connect(settings.warehouse_path, read_only=True)
     names = {bytes(raw): shown for raw, shown in con.execute("SELECT path_bytes, path FROM received_files").fetchall()}
     gbk = next(raw for raw in names if raw.endswith("鄂托克前旗年报".encode("gbk") + b".txt"))
-    assert names[gbk].endswith("鄂托克前旗年报.txt")                      # decoded for display
-    assert os.path.exists(gbk)                                              # the original bytes, usable as a path
+    assert names[gbk].endswith("鄂托克前旗年报.txt")  # decoded for display
+    assert os.path.exists(gbk)  # the original bytes, usable as a path
     broken = next(shown for raw, shown in names.items() if b"broken-" in raw)
     assert "\\xff" in broken
     reasons = dict(con.execute("SELECT error_code, reason FROM ingest_errors").fetchall())
@@ -145,8 +152,13 @@ def test_parse_named_pipe_returns_at_once(tmp_path):
     fifo = tmp_path / "report.pdf"
     os.mkfifo(fifo)
     started = time.monotonic()
-    out = subprocess.run([sys.executable, "-m", "pipelines.cli", "parse", str(fifo)], capture_output=True, text=True,
-                         timeout=60, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "parse", str(fifo)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert out.returncode == 2 and "named pipe" in out.stdout
     assert time.monotonic() - started < 30
 
@@ -175,7 +187,9 @@ def test_files_and_folders_without_read_permission_are_listed_with_the_reason(tm
     (tmp_path / "locked").mkdir()
     (tmp_path / "locked" / "inside.txt").write_bytes(SEED.read_bytes())
     access, scandir = os.access, os.scandir
-    monkeypatch.setattr(inbox_module.os, "access", lambda path, mode: not path.endswith(b"secret.txt") and access(path, mode))
+    monkeypatch.setattr(
+        inbox_module.os, "access", lambda path, mode: not path.endswith(b"secret.txt") and access(path, mode)
+    )
 
     def refuse_locked(folder):
         if folder.endswith(b"locked"):
@@ -185,7 +199,10 @@ def test_files_and_folders_without_read_permission_are_listed_with_the_reason(tm
     monkeypatch.setattr(inbox_module.os, "scandir", refuse_locked)
     received, skipped = inbox_module.scan([tmp_path])
     assert [r.name for r in received] == ["later.txt"]
-    assert {(os.path.basename(s.path), s.code) for s in skipped} == {(b"secret.txt", "unreadable"), (b"locked", "unreadable")}
+    assert {(os.path.basename(s.path), s.code) for s in skipped} == {
+        (b"secret.txt", "unreadable"),
+        (b"locked", "unreadable"),
+    }
     assert all("无法读取" in s.reason for s in skipped)
 
     def denied(*_args, **_kwargs):
@@ -302,10 +319,20 @@ def test_fifty_publishes_leave_at_most_two_open_warehouse_files(tmp_path):
 # ---------------------------------------------------------------- concurrency
 def test_second_run_refuses_while_another_holds_the_warehouse(isolated, capsys):
     warehouse = Paths.resolve().warehouse
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from warehouse.lock import RunLock; RunLock(sys.argv[1]).acquire(); "
-        "print('held', flush=True); time.sleep(60)"), str(warehouse) + ".lock"], cwd=ROOT, stdout=subprocess.PIPE,
-        text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time; from warehouse.lock import RunLock; RunLock(sys.argv[1]).acquire(); "
+                "print('held', flush=True); time.sleep(60)"
+            ),
+            str(warehouse) + ".lock",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         assert run_main_job(inbox=str(_small_inbox(isolated)), demo_count=0, wait_seconds=0.5) == 1
@@ -342,7 +369,7 @@ def test_dashboard_keeps_answering_during_a_refresh(isolated):
                 assert con is not None
                 queries.years(con)
                 answered[0] += 1
-            except Exception as exc:  # noqa: BLE001 — any failure is what this test counts
+            except Exception as exc:
                 errors.append(repr(exc))
 
     reader = threading.Thread(target=keep_querying)
@@ -372,12 +399,24 @@ def test_cli_run_is_quiet_unless_verbose(tmp_path):
     env = {**os.environ, "NIANBAO_VAR": str(tmp_path / "var"), "DAGSTER_HOME": str(tmp_path / "home")}
     env.pop("NIANBAO_PUBLISHED", None)
     box = _small_inbox(tmp_path)
-    quiet = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(box)], env=env, cwd=ROOT,
-                           capture_output=True, text=True, timeout=300)
+    quiet = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(box)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert quiet.returncode == 0, quiet.stderr
     assert "STEP_START" not in quiet.stderr + quiet.stdout and "DEBUG" not in quiet.stderr
     assert "1 files received, 1 new documents, 0 re-parsed, 0 could not be read" in quiet.stdout
-    loud = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "-v", "--inbox", str(box)], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    loud = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run", "-v", "--inbox", str(box)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert loud.returncode == 0 and "STEP_START" in loud.stderr
     assert "0 new documents" in loud.stdout

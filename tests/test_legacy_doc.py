@@ -1,5 +1,6 @@
 """Legacy Word 97 (.doc) reports: converted by LibreOffice, then read like DOCX. The documents are generated DOCX
 reports saved as .doc by LibreOffice itself, so every cell has a known truth."""
+
 import json
 import shutil
 import subprocess
@@ -16,8 +17,20 @@ SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed (./test.sh installs it)")
 def test_doc_files_parse_to_their_truth(tmp_path):
     generate(tmp_path / "docx", seed=5, count=3, formats=["docx"], workers=1)
-    subprocess.run([SOFFICE, "--headless", "--convert-to", "doc", "--outdir", str(tmp_path / "doc"),
-                    *map(str, sorted((tmp_path / "docx").glob("*.docx")))], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            "--convert-to",
+            "doc",
+            "--outdir",
+            str(tmp_path / "doc"),
+            *map(str, sorted((tmp_path / "docx").glob("*.docx"))),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     truths = [json.loads(line) for line in (tmp_path / "docx" / "truth.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(truths) == 3
     for truth in truths:
@@ -35,8 +48,20 @@ def test_doc_files_convert_in_parallel(tmp_path):
     from concurrent.futures import ProcessPoolExecutor
 
     generate(tmp_path / "docx", seed=6, count=2, formats=["docx"], workers=1)
-    subprocess.run([SOFFICE, "--headless", "--convert-to", "doc", "--outdir", str(tmp_path / "doc"),
-                    *map(str, sorted((tmp_path / "docx").glob("*.docx")))], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            "--convert-to",
+            "doc",
+            "--outdir",
+            str(tmp_path / "doc"),
+            *map(str, sorted((tmp_path / "docx").glob("*.docx"))),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     paths = sorted((tmp_path / "doc").glob("*.doc"))
     with ProcessPoolExecutor(2) as pool:
         results = list(pool.map(parse_file, paths, timeout=300))

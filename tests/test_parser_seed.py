@@ -1,18 +1,33 @@
 """The seed (鄂托克前旗 2022, PDF text) parses to every cell exactly and all identities pass."""
-from pipelines.report.parse import parse_file
+
 from catalogue import load_catalogue, t3_key
+from pipelines.report.parse import parse_file
 
 from .conftest import SEED
 
-T2 = {"t2_regulation_issued": 0, "t2_regulation_repealed": 0, "t2_regulation_in_force": 0,
-      "t2_normative_doc_issued": 2, "t2_normative_doc_repealed": 6, "t2_normative_doc_in_force": 41,
-      "t2_license_decisions": 1708, "t2_penalty_decisions": 1527, "t2_coercion_decisions": 38,
-      "t2_admin_fee_amount": 4614.94}
+T2 = {
+    "t2_regulation_issued": 0,
+    "t2_regulation_repealed": 0,
+    "t2_regulation_in_force": 0,
+    "t2_normative_doc_issued": 2,
+    "t2_normative_doc_repealed": 6,
+    "t2_normative_doc_in_force": 41,
+    "t2_license_decisions": 1708,
+    "t2_penalty_decisions": 1527,
+    "t2_coercion_decisions": 38,
+    "t2_admin_fee_amount": 4614.94,
+}
 # Non-zero table-3 cells; every other table-3 cell and all 15 table-4 cells are 0.
-T3_NONZERO = {("new_received", "natural_person"): 6, ("new_received", "total"): 6,
-              ("granted", "natural_person"): 5, ("granted", "total"): 5,
-              ("nohandle_repeat", "natural_person"): 1, ("nohandle_repeat", "total"): 1,
-              ("total_processed", "natural_person"): 6, ("total_processed", "total"): 6}
+T3_NONZERO = {
+    ("new_received", "natural_person"): 6,
+    ("new_received", "total"): 6,
+    ("granted", "natural_person"): 5,
+    ("granted", "total"): 5,
+    ("nohandle_repeat", "natural_person"): 1,
+    ("nohandle_repeat", "total"): 1,
+    ("total_processed", "natural_person"): 6,
+    ("total_processed", "total"): 6,
+}
 
 
 def test_seed_every_cell():

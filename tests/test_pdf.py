@@ -1,4 +1,5 @@
 """The PDFium reader: ruled tables with merged cells, running headers dropped, pages closed as it goes."""
+
 import io
 
 from pipelines.report.pdf import read_pdf
@@ -48,7 +49,7 @@ def test_ruled_tables_merged_cells_and_running_header():
     assert ("text", ["第1部分正文"]) in texts and ("text", ["第2部分正文"]) in texts
     rows = [cells for kind, cells in texts if kind == "table_row"]
     for page in (0, 1):  # stroked lines and rectangles give the same table
-        header, merged, under = rows[3 * page: 3 * page + 3]
+        header, merged, under = rows[3 * page : 3 * page + 3]
         assert header == ["项目", "本年新收", "上年结转"]
         assert merged == ["合计", "12", "3"]
         assert under == ["4", "5"]  # the merged cell appears once, on its first row

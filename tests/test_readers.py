@@ -1,5 +1,6 @@
 """The HTML reader's grid: rowspan/colspan expansion, nested tables, entities, comments, unclosed cells, and the
 NFKC shortcut against unicodedata."""
+
 import random
 import unicodedata
 
@@ -37,7 +38,10 @@ def test_table_inside_a_layout_table_stays_in_its_cell():
     <TABLE border=1><TR><TD rowspan=2>本年新收</TD><TD>1</TD><TD>2</TD></TR><TR><TD>3</TD><td>4</td></TR></TABLE>
     <p>尾</p></td></tr><tr><td colspan=2>底 &lt;注&gt;</td></tr></table><p>页脚</p></body></html>"""
     assert grid(html) == [
-        ("table_row", [("左栏", "table 1 row 1 col 1"), ("一、总体情况正文第二行 本年新收1234 尾", "table 1 row 1 col 2")]),
+        (
+            "table_row",
+            [("左栏", "table 1 row 1 col 1"), ("一、总体情况正文第二行 本年新收1234 尾", "table 1 row 1 col 2")],
+        ),
         ("table_row", [("底 <注>", "table 1 row 2 col 1")]),
     ]
 
@@ -46,7 +50,10 @@ def test_unclosed_cells_and_text_after_the_last_table():
     html = "<html><body><h2>一、总体情况</h2><table><tr><td>本年新收<td>1<td>2<tr><td>x<td>3</table>text after"
     assert grid(html) == [
         ("text", [("一、总体情况", "paragraph 1")]),
-        ("table_row", [("本年新收", "table 1 row 1 col 1"), ("1", "table 1 row 1 col 2"), ("2", "table 1 row 1 col 3")]),
+        (
+            "table_row",
+            [("本年新收", "table 1 row 1 col 1"), ("1", "table 1 row 1 col 2"), ("2", "table 1 row 1 col 3")],
+        ),
         ("table_row", [("x", "table 1 row 2 col 1"), ("3", "table 1 row 2 col 2")]),
         ("text", [("text after", "paragraph 4")]),
     ]
@@ -65,8 +72,17 @@ def test_tables_are_numbered_in_document_order():
 
 def test_nfkc_matches_unicodedata():
     rng = random.Random(1)
-    ranges = [(0x20, 0x7F), (0x300, 0x370), (0x4E00, 0x4E50), (0xFF00, 0xFF60), (0x3000, 0x3100), (0xAC00, 0xAC10),
-              (0x1100, 0x1170), (0x2460, 0x24FF), (0xF900, 0xFA10)]
+    ranges = [
+        (0x20, 0x7F),
+        (0x300, 0x370),
+        (0x4E00, 0x4E50),
+        (0xFF00, 0xFF60),
+        (0x3000, 0x3100),
+        (0xAC00, 0xAC10),
+        (0x1100, 0x1170),
+        (0x2460, 0x24FF),
+        (0xF900, 0xFA10),
+    ]
     for _ in range(3000):
         text = "".join(chr(rng.randrange(*rng.choice(ranges))) for _ in range(rng.randrange(1, 200)))
         assert nfkc(text) == unicodedata.normalize("NFKC", text)

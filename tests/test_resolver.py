@@ -1,5 +1,6 @@
 """Issuer text → division: every county-level unit of 内蒙古, leagues, departments, 苏木/镇, branches,
 abbreviations, cross-province duplicates and names from before a change."""
+
 import csv
 import time
 
@@ -7,7 +8,11 @@ import pytest
 
 from pipelines.report.resolver import DATA, resolve
 
-NM = [r for r in csv.DictReader(open(DATA / "cn_divisions_2024.csv", encoding="utf-8")) if r["province_code"] == "150000"]
+NM = [
+    r
+    for r in csv.DictReader((DATA / "cn_divisions_2024.csv").read_text(encoding="utf-8").splitlines())
+    if r["province_code"] == "150000"
+]
 COUNTIES = [r for r in NM if r["level"] == "county"]
 LEAGUES = [r for r in NM if r["level"] == "prefecture"]
 
@@ -39,8 +44,12 @@ SPECIAL = [
 
 
 def _usual_spelling(row: dict, i: int) -> str:
-    variants = [f"{row['name']}人民政府", f"{row['parent_name']}{row['name']}人民政府", f"{row['name']}人民政府办公室",
-                f"{row['name']}2023年政府信息公开工作年度报告"]
+    variants = [
+        f"{row['name']}人民政府",
+        f"{row['parent_name']}{row['name']}人民政府",
+        f"{row['name']}人民政府办公室",
+        f"{row['name']}2023年政府信息公开工作年度报告",
+    ]
     return variants[i % len(variants)]
 
 

@@ -1,5 +1,6 @@
 """Scale-out on Dagster's executors: one parse step per partition, the multiprocess executor, Parquet shards that
 make a failed partition the only one parsed again, and the cluster configuration checked against Dagster's schema."""
+
 import os
 import signal
 import threading
@@ -35,8 +36,9 @@ def test_one_and_two_workers_build_identical_tables(isolated, small_inbox):
     two = isolated / "two" / "wh.duckdb"
     assert run_main_job(inbox=str(small_inbox), warehouse=str(one), demo_count=0, workers=1) == 0
     assert run_main_job(inbox=str(small_inbox), warehouse=str(two), demo_count=0, workers=2) == 0
-    assert table_digest(str(one.parent / "published" / "nianbao.duckdb")) == \
-        table_digest(str(two.parent / "published" / "nianbao.duckdb"))
+    assert table_digest(str(one.parent / "published" / "nianbao.duckdb")) == table_digest(
+        str(two.parent / "published" / "nianbao.duckdb")
+    )
     runs = sorted((isolated / "home").rglob("*.db"))  # the multiprocess run left its events in the instance
     assert runs
     partitions = {p.name for p in (two.parent / "wh-shards").iterdir()}
@@ -157,8 +159,11 @@ def test_shards_on_any_pyarrow_filesystem(tmp_path):
 def test_cluster_configuration_matches_dagster_schema(monkeypatch):
     """deploy/: the Kubernetes run launcher and executor, validated by Dagster's own config schema."""
     dagster_k8s = pytest.importorskip("dagster_k8s")
-    for name, value in {"NIANBAO_IMAGE": "registry.example/nianbao:1", "DAGSTER_PG_PASSWORD": "x",
-                        "DAGSTER_PG_HOST": "postgres"}.items():
+    for name, value in {
+        "NIANBAO_IMAGE": "registry.example/nianbao:1",
+        "DAGSTER_PG_PASSWORD": "x",
+        "DAGSTER_PG_HOST": "postgres",
+    }.items():
         monkeypatch.setenv(name, value)  # what the cluster's environment provides
     from dagster._config import process_config
     from dagster._core.instance.config import dagster_instance_config
@@ -190,8 +195,14 @@ def test_shards_are_inserted_in_few_large_batches_whatever_their_columns(monkeyp
     inserts = []
     concat = pa.concat_tables
     monkeypatch.setattr(storage, "BYTES_PER_INSERT", older.nbytes + 1)
-    monkeypatch.setattr(pa, "concat_tables", lambda tables, **kw: (inserts.append(len(tables)), concat(tables, **kw))[1])
+    monkeypatch.setattr(
+        pa, "concat_tables", lambda tables, **kw: (inserts.append(len(tables)), concat(tables, **kw))[1]
+    )
     assert storage._insert_in_batches(con, "checks", iter([older, newer, older.slice(0, 1)])) == 4
     assert inserts == [2, 1]  # the first two together reach the bound; the last one alone
-    assert con.execute("SELECT sha256, cells FROM checks ORDER BY sha256, cells NULLS FIRST").fetchall() == \
-        [("a", None), ("a", None), ("b", None), ("c", "t3_total__total")]
+    assert con.execute("SELECT sha256, cells FROM checks ORDER BY sha256, cells NULLS FIRST").fetchall() == [
+        ("a", None),
+        ("a", None),
+        ("b", None),
+        ("c", "t3_total__total"),
+    ]

@@ -22,18 +22,34 @@ def test_empty():
 
 
 def _year(rows):
-    columns = ["jurisdiction_code", "permits", "penalties", "requests_new", "duplicate", "granted", "partial",
-               "requests_processed", "review_corrected", "review_total"]
-    return pl.DataFrame([dict(zip(columns, r)) for r in rows])
+    columns = [
+        "jurisdiction_code",
+        "permits",
+        "penalties",
+        "requests_new",
+        "duplicate",
+        "granted",
+        "partial",
+        "requests_processed",
+        "review_corrected",
+        "review_total",
+    ]
+    return pl.DataFrame([dict(zip(columns, r, strict=False)) for r in rows])
 
 
 def test_kpi_change_counts_only_units_reporting_both_years():
     from dashboard.transform import kpis
 
-    before = _year([("a", 100, 10, 10, 1, 5, 1, 10, 1, 4), ("b", 50, 5, 0, 0, 0, 0, 0, 0, 0),
-                    ("gone", 900, 90, 90, 9, 0, 0, 0, 0, 0)])
-    now = _year([("a", 120, 10, 20, 4, 10, 2, 20, 1, 2), ("b", 50, 5, 0, 0, 0, 0, 0, 0, 0),
-                 ("new", 30, 3, 0, 0, 0, 0, 0, 0, 0)])
+    before = _year(
+        [
+            ("a", 100, 10, 10, 1, 5, 1, 10, 1, 4),
+            ("b", 50, 5, 0, 0, 0, 0, 0, 0, 0),
+            ("gone", 900, 90, 90, 9, 0, 0, 0, 0, 0),
+        ]
+    )
+    now = _year(
+        [("a", 120, 10, 20, 4, 10, 2, 20, 1, 2), ("b", 50, 5, 0, 0, 0, 0, 0, 0, 0), ("new", 30, 3, 0, 0, 0, 0, 0, 0, 0)]
+    )
     values, (only_now, only_before) = kpis(now, before)
     assert values["permits"] == (200, 20)  # this year over all units; change over a and b only (not -780)
     assert values["duplicate_share"][0] == 4 / 20 and abs(values["duplicate_share"][1] - (4 / 20 - 1 / 10)) < 1e-12
@@ -61,9 +77,15 @@ def test_share_bands_never_open_an_empty_band_below_zero():
 def test_same_kind_across_leagues_names_the_league_and_draws_the_top():
     from dashboard.transform import series_names, top_units
 
-    df = pl.DataFrame({"jurisdiction_code": [f"{i:06d}" for i in range(20)] * 2, "jurisdiction_name": ["某旗"] * 40,
-                       "parent_name": [f"{i}盟" for i in range(20)] * 2, "year": [2023] * 20 + [2024] * 20,
-                       "permits": list(range(20)) + list(range(100, 120))})
+    df = pl.DataFrame(
+        {
+            "jurisdiction_code": [f"{i:06d}" for i in range(20)] * 2,
+            "jurisdiction_name": ["某旗"] * 40,
+            "parent_name": [f"{i}盟" for i in range(20)] * 2,
+            "year": [2023] * 20 + [2024] * 20,
+            "permits": list(range(20)) + list(range(100, 120)),
+        }
+    )
     named = series_names(df, with_league=True)
     assert named["series"].n_unique() == 20 and named["series"][3] == "某旗（3盟）"
     top = top_units(named, "permits", 12)
@@ -78,8 +100,14 @@ def test_map_names_that_would_overlap_are_moved_apart_the_larger_unit_keeping_it
 
     leagues = boundary_rows().filter(pl.col("level") == "prefecture").to_dicts()
     geometries = [json.loads(unit["geometry"]) for unit in leagues]
-    labels = [{"name": unit["name"], "certainty": "", **dict(zip(("longitude", "latitude", "area"), transform.label_point(g)))}
-              for unit, g in zip(leagues, geometries)]
+    labels = [
+        {
+            "name": unit["name"],
+            "certainty": "",
+            **dict(zip(("longitude", "latitude", "area"), transform.label_point(g), strict=False)),
+        }
+        for unit, g in zip(leagues, geometries, strict=False)
+    ]
     before = {label["name"]: (label["longitude"], label["latitude"]) for label in labels}
     transform.spread_labels(labels, geometries)
     moved = {label["name"] for label in labels if (label["longitude"], label["latitude"]) != before[label["name"]]}

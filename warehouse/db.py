@@ -1,4 +1,5 @@
 """DuckDB connections and the idempotent writes the pipeline uses."""
+
 from __future__ import annotations
 
 import os

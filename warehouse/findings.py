@@ -1,4 +1,5 @@
 """Findings that compare reports of different bodies of one unit (SQL over the warehouse, no parsing)."""
+
 from __future__ import annotations
 
 import duckdb
@@ -12,7 +13,8 @@ SUMMED_CELLS = ("t2_license_decisions", "t2_penalty_decisions", "t3_new_received
 def sum_of_parts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, dict]]:
     """A unit's 本地区汇总 government report against the sum of its own departments' reports of the same year:
     a 汇总 below the sum of its parts is a finding on the government report, with both numbers and the reports."""
-    rows = con.execute("""
+    rows = con.execute(
+        """
         WITH latest AS (
             SELECT r.sha256, r.jurisdiction_code, r.year, r.synthetic, r.scope, r.body_key, r.body_name, r.report_level
             FROM reports r JOIN documents d USING (sha256)
@@ -30,9 +32,20 @@ def sum_of_parts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, dict]]:
         JOIN parts p ON p.jurisdiction_code = g.jurisdiction_code AND p.year = g.year AND p.synthetic = g.synthetic
                     AND p.key = c.key
         WHERE g.body_key = 'government' AND g.scope = 'gov_aggregate' AND c.value IS NOT NULL AND c.value < p.total
-        ORDER BY g.sha256, c.key""", [list(SUMMED_CELLS)]).fetchall()
+        ORDER BY g.sha256, c.key""",
+        [list(SUMMED_CELLS)],
+    ).fetchall()
     label = load_catalogue().label
-    return [(sha, {"code": "QC_SUM_PARTS", "status": "fail", "severity": "warn",
-                   "detail": f"本地区汇总报告{label(key)} {value:g} 件，少于本地区 {reports} 个部门报告之和 {total:g} 件"
-                             f"（{bodies}）"})
-            for sha, key, value, total, reports, bodies in rows]
+    return [
+        (
+            sha,
+            {
+                "code": "QC_SUM_PARTS",
+                "status": "fail",
+                "severity": "warn",
+                "detail": f"本地区汇总报告{label(key)} {value:g} 件，少于本地区 {reports} 个部门报告之和 {total:g} 件"
+                f"（{bodies}）",
+            },
+        )
+        for sha, key, value, total, reports, bodies in rows
+    ]

@@ -4,6 +4,7 @@ DuckDB itself refuses a second writer process with an I/O error in the middle of
 waiting, then a clear refusal, before anything is touched. The lock is released by the kernel when its process
 dies, so a killed run never leaves the warehouse locked.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -11,7 +12,6 @@ import os
 import time
 from datetime import datetime
 from pathlib import Path
-
 
 # Set by `nianbao run --workers N` for its step processes: the run lock they would take is held by their parent.
 HELD_BY_PARENT = "NIANBAO_LOCK_HELD"
@@ -34,7 +34,7 @@ class RunLock:
         self.path = Path(path)
         self._fd: int | None = None
 
-    def acquire(self, wait_seconds: float = 0.0, on_wait=None) -> "RunLock":
+    def acquire(self, wait_seconds: float = 0.0, on_wait=None) -> RunLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
         deadline = time.monotonic() + wait_seconds
@@ -47,8 +47,10 @@ class RunLock:
                 if time.monotonic() >= deadline:
                     holder = self.holder()
                     os.close(fd)
-                    raise WarehouseBusy(f"another nianbao run ({holder}) is writing this warehouse; nothing was "
-                                        f"changed by this run — try again when it has finished") from None
+                    raise WarehouseBusy(
+                        f"another nianbao run ({holder}) is writing this warehouse; nothing was "
+                        f"changed by this run — try again when it has finished"
+                    ) from None
                 if on_wait and not told:
                     on_wait(self.holder())
                     told = True
@@ -70,7 +72,7 @@ class RunLock:
             os.close(self._fd)
             self._fd = None
 
-    def __enter__(self) -> "RunLock":
+    def __enter__(self) -> RunLock:
         return self if self._fd is not None else self.acquire()
 
     def __exit__(self, *exc) -> None:

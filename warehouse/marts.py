@@ -7,6 +7,7 @@ Rule for two documents of the same jurisdiction-body-year (all are kept in `repo
 report before a synthetic one, then the version received or fetched last (a revised page replaces the old one),
 then parse status ok, then fewer failing identity checks, then the later publication date, then the hash.
 """
+
 from __future__ import annotations
 
 import re
@@ -72,7 +73,9 @@ def _build_certainty(con: duckdb.DuckDBPyConnection) -> None:
 def build_marts(con: duckdb.DuckDBPyConnection) -> None:
     cat = load_catalogue()
     _build_certainty(con)
-    keys = sorted({k for m in cat.metrics for field in ("expr", "numerator_expr") if field in m for k in _KEY.findall(m[field])})
+    keys = sorted(
+        {k for m in cat.metrics for field in ("expr", "numerator_expr") if field in m for k in _KEY.findall(m[field])}
+    )
     pivot = ",\n".join(f"max(value) FILTER (WHERE key = '{k}') AS {k}" for k in keys)
     con.execute(f"""CREATE OR REPLACE TABLE report_wide AS
         SELECT sha256, {pivot} FROM cells GROUP BY sha256""")
@@ -96,11 +99,14 @@ def build_marts(con: duckdb.DuckDBPyConnection) -> None:
         JOIN documents d USING (sha256)
         WHERE r.jurisdiction_status = 'resolved' AND r.year IS NOT NULL""")
     yoy = ",\n".join(
-        f"{m} - lag({m}) OVER (PARTITION BY jurisdiction_code, body_key ORDER BY year) AS {m}_change" for m in cat.with_role("yoy"))
+        f"{m} - lag({m}) OVER (PARTITION BY jurisdiction_code, body_key ORDER BY year) AS {m}_change"
+        for m in cat.with_role("yoy")
+    )
     ranks = ",\n".join(
         f"CASE WHEN {m} IS NOT NULL THEN rank() OVER (PARTITION BY parent_code, year, body_key, {m} IS NULL ORDER BY {m} DESC) END AS {m}_rank_parent,\n"
         f"CASE WHEN {m} IS NOT NULL THEN rank() OVER (PARTITION BY province_code, year, body_key, {m} IS NULL ORDER BY {m} DESC) END AS {m}_rank_province"
-        for m in cat.with_role("rank"))
+        for m in cat.with_role("rank")
+    )
     con.execute(f"""CREATE OR REPLACE TABLE metrics_jurisdiction_year AS
         WITH chosen AS (
             SELECT *, count(*) OVER (PARTITION BY jurisdiction_code, body_key, year) AS documents_for_year

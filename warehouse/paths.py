@@ -4,6 +4,7 @@ Everything written lives under one folder (`NIANBAO_VAR`; in a checkout `var/`, 
 copy the dashboard opens follows the warehouse it was made from (`<warehouse folder>/published/nianbao.duckdb`)
 unless `NIANBAO_PUBLISHED` or `--published` names it, so a test warehouse never overwrites what leaders look at.
 """
+
 from __future__ import annotations
 
 import os
@@ -87,22 +88,35 @@ class Paths:
         return self.var / "dagster_home"
 
     @classmethod
-    def resolve(cls, var: str | Path | None = None, warehouse: str | Path | None = None,
-                published: str | Path | None = None, inbox: str | Path | None = None) -> "Paths":
+    def resolve(
+        cls,
+        var: str | Path | None = None,
+        warehouse: str | Path | None = None,
+        published: str | Path | None = None,
+        inbox: str | Path | None = None,
+    ) -> Paths:
         """Defaults from the environment, then explicit arguments win. The published copy derives from the warehouse."""
         var_dir = Path(var).resolve() if var else default_var()
-        warehouse_path = Path(warehouse or os.environ.get("NIANBAO_WAREHOUSE") or var_dir / "warehouse.duckdb").resolve()
+        warehouse_path = Path(
+            warehouse or os.environ.get("NIANBAO_WAREHOUSE") or var_dir / "warehouse.duckdb"
+        ).resolve()
         # an explicit warehouse publishes beside itself: NIANBAO_PUBLISHED names only the default warehouse's copy
-        published_path = published or (None if warehouse else os.environ.get("NIANBAO_PUBLISHED")) \
-            or published_for(warehouse_path)
+        published_path = (
+            published or (None if warehouse else os.environ.get("NIANBAO_PUBLISHED")) or published_for(warehouse_path)
+        )
         inbox = inbox or os.environ.get("NIANBAO_INBOX")  # set by `nianbao run --inbox` for its worker processes
         if inbox:
             inboxes: tuple[Path, ...] = tuple(Path(p).resolve() for p in str(inbox).split(os.pathsep) if p)
         else:
             seeds = seeds_dir()
             inboxes = ((seeds / "inbox",) if seeds else ()) + (var_dir / "demo", var_dir / "inbox")
-        return cls(var=var_dir, warehouse=warehouse_path, published=Path(published_path).resolve(),
-                   store=var_dir / "store", inbox_dirs=inboxes)
+        return cls(
+            var=var_dir,
+            warehouse=warehouse_path,
+            published=Path(published_path).resolve(),
+            store=var_dir / "store",
+            inbox_dirs=inboxes,
+        )
 
-    def with_inbox(self, *dirs: str | Path) -> "Paths":
+    def with_inbox(self, *dirs: str | Path) -> Paths:
         return replace(self, inbox_dirs=tuple(Path(d).resolve() for d in dirs))

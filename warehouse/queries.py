@@ -1,4 +1,5 @@
 """The query API the dashboard uses: parameterized SQL over the published, read-only warehouse copy."""
+
 from __future__ import annotations
 
 import threading
@@ -9,8 +10,8 @@ import duckdb
 import polars as pl
 
 from catalogue import load_catalogue
-from .paths import Paths
 
+from .paths import Paths
 
 
 def published_path() -> Path:
@@ -101,8 +102,10 @@ def _league(sql: str, params: list, parent_code: str | None, alias: str = "") ->
 
 
 # A 苏木/镇 is drawn under its unit's name: 鄂托克前旗·城川镇.
-_TOWNSHIP_AS_UNIT = ("* REPLACE (jurisdiction_name || '·' || body_name AS jurisdiction_name, "
-                     "jurisdiction_code || '·' || body_name AS jurisdiction_code)")
+_TOWNSHIP_AS_UNIT = (
+    "* REPLACE (jurisdiction_name || '·' || body_name AS jurisdiction_name, "
+    "jurisdiction_code || '·' || body_name AS jurisdiction_code)"
+)
 
 
 def provinces(con) -> pl.DataFrame:
@@ -113,19 +116,26 @@ def provinces(con) -> pl.DataFrame:
 def leagues(con, province_code: str) -> pl.DataFrame:
     """The 盟/市 (市/州/地区) of the province that have reports: the parent of county-level units, or the
     prefecture-level body itself."""
-    return frame(con, """SELECT DISTINCT
+    return frame(
+        con,
+        """SELECT DISTINCT
                              CASE WHEN jurisdiction_level = 'prefecture' THEN jurisdiction_code ELSE parent_code END AS parent_code,
                              CASE WHEN jurisdiction_level = 'prefecture' THEN jurisdiction_name ELSE parent_name END AS parent_name
                          FROM metrics_jurisdiction_year
                          WHERE province_code = ? AND jurisdiction_level IN ('prefecture', 'county') ORDER BY 1""",
-                 [province_code])
+        [province_code],
+    )
 
 
 def bodies(con, province_code: str, parent_code: str | None = None) -> pl.DataFrame:
     """The reporting bodies of a region, government first, then department types by how many units report with
     them, then 苏木/镇 as one choice: `body` (what `metrics` takes), `body_name`, `units`."""
-    sql, params = _league("SELECT * FROM metrics_jurisdiction_year WHERE province_code = ?", [province_code], parent_code)
-    return frame(con, f"""
+    sql, params = _league(
+        "SELECT * FROM metrics_jurisdiction_year WHERE province_code = ?", [province_code], parent_code
+    )
+    return frame(
+        con,
+        f"""
         WITH grouped AS (
             SELECT CASE WHEN body_kind = 'township' THEN 'township' ELSE body_key END AS body, body_kind, body_name,
                    year, jurisdiction_code FROM ({sql}))
@@ -134,15 +144,23 @@ def bodies(con, province_code: str, parent_code: str | None = None) -> pl.DataFr
                any_value(body_kind) AS body_kind, count(DISTINCT jurisdiction_code) AS units
         FROM grouped GROUP BY body
         ORDER BY CASE any_value(body_kind) WHEN 'government' THEN 0 WHEN 'department' THEN 1
-                      WHEN 'development_zone' THEN 2 ELSE 3 END, units DESC, body_name""", params)
+                      WHEN 'development_zone' THEN 2 ELSE 3 END, units DESC, body_name""",
+        params,
+    )
 
 
 def years(con) -> list[int]:
     return frame(con, "SELECT DISTINCT year FROM metrics_jurisdiction_year ORDER BY year")["year"].to_list()
 
 
-def metrics(con, province_code: str | None = None, parent_code: str | None = None, year: int | None = None,
-            codes: list[str] | None = None, body: str = GOVERNMENT) -> pl.DataFrame:
+def metrics(
+    con,
+    province_code: str | None = None,
+    parent_code: str | None = None,
+    year: int | None = None,
+    codes: list[str] | None = None,
+    body: str = GOVERNMENT,
+) -> pl.DataFrame:
     columns = _TOWNSHIP_AS_UNIT if body == TOWNSHIPS else "*"
     sql, params = _body(f"SELECT {columns} FROM metrics_jurisdiction_year WHERE TRUE", [], body)
     sql, params = _league(sql, params, parent_code)
@@ -151,7 +169,9 @@ def metrics(con, province_code: str | None = None, parent_code: str | None = Non
 
 
 def all_metrics(con) -> pl.DataFrame:
-    return frame(con, "SELECT * FROM metrics_jurisdiction_year ORDER BY province_code, jurisdiction_code, body_key, year")
+    return frame(
+        con, "SELECT * FROM metrics_jurisdiction_year ORDER BY province_code, jurisdiction_code, body_key, year"
+    )
 
 
 def outcome_mix(con, province_code: str, parent_code: str | None, year: int, body: str = GOVERNMENT) -> pl.DataFrame:
@@ -175,28 +195,38 @@ def applicant_mix(con, province_code: str, parent_code: str | None, year: int, b
 
 def versions_of(con, sha: str) -> pl.DataFrame:
     """The documents of this report's body and year, newest first; `in_mart` marks the one the mart shows."""
-    return frame(con, """
+    return frame(
+        con,
+        """
         SELECT r.sha256, r.issuer, r.file_name, r.format, r.status, d.first_seen_at AS received_at,
                r.sha256 IN (SELECT sha256 FROM metrics_jurisdiction_year) AS in_mart
         FROM reports r JOIN documents d USING (sha256)
         WHERE (r.jurisdiction_code, r.body_key, r.year) = (SELECT (jurisdiction_code, body_key, year) FROM reports
                                                            WHERE sha256 = ?)
-        ORDER BY d.first_seen_at DESC, r.sha256""", [sha])
+        ORDER BY d.first_seen_at DESC, r.sha256""",
+        [sha],
+    )
 
 
 def cell_differences(con, older: str, newer: str) -> pl.DataFrame:
     """The cells two documents print differently: key, older value, newer value."""
-    return frame(con, """
+    return frame(
+        con,
+        """
         SELECT coalesce(o.key, n.key) AS key, o.value AS older, n.value AS newer
         FROM (SELECT key, value FROM cells WHERE sha256 = ?) o FULL JOIN (SELECT key, value FROM cells WHERE sha256 = ?) n
              USING (key)
-        WHERE o.value IS DISTINCT FROM n.value ORDER BY 1""", [older, newer])
+        WHERE o.value IS DISTINCT FROM n.value ORDER BY 1""",
+        [older, newer],
+    )
 
 
 def not_in_mart(con) -> pl.DataFrame:
     """Every report the charts do not count, with why: its place could not be decided, it has no year, or another
     document of the same body-year is the one counted (a newer version, or a real report over 示例数据)."""
-    return frame(con, """
+    return frame(
+        con,
+        """
         SELECT r.file_name, r.issuer, r.year, r.jurisdiction_name, r.body_name,
                CASE WHEN r.jurisdiction_status = 'ambiguous' THEN '地名对应多个地区，无法确定（可在设置中指定省份）'
                     WHEN r.jurisdiction_status <> 'resolved' THEN '未能识别所属地区'
@@ -208,17 +238,22 @@ def not_in_mart(con) -> pl.DataFrame:
         LEFT JOIN metrics_jurisdiction_year m ON m.jurisdiction_code = r.jurisdiction_code AND m.body_key = r.body_key
                                               AND m.year = r.year
         WHERE r.sha256 NOT IN (SELECT sha256 FROM metrics_jurisdiction_year)
-        ORDER BY reason, r.year DESC, r.file_name""")
+        ORDER BY reason, r.year DESC, r.file_name""",
+    )
 
 
 def same_unit_year(con, sha: str) -> pl.DataFrame:
     """Every report of the unit and year of this one: each body's, and the versions the mart did not choose."""
-    return frame(con, """
+    return frame(
+        con,
+        """
         SELECT r.sha256, r.body_name, r.issuer, r.file_name, r.format, r.status, d.first_seen_at AS received_at,
                r.sha256 IN (SELECT sha256 FROM metrics_jurisdiction_year) AS in_mart, r.synthetic
         FROM reports r JOIN documents d USING (sha256)
         WHERE (r.jurisdiction_code, r.year) = (SELECT (jurisdiction_code, year) FROM reports WHERE sha256 = ?)
-        ORDER BY r.body_kind <> 'government', r.body_name, d.first_seen_at DESC""", [sha])
+        ORDER BY r.body_kind <> 'government', r.body_name, d.first_seen_at DESC""",
+        [sha],
+    )
 
 
 def _in_region(sql: str, params: list, province_code: str | None, parent_code: str | None) -> tuple[str, list]:
@@ -231,21 +266,31 @@ def _in_region(sql: str, params: list, province_code: str | None, parent_code: s
     return sql, params
 
 
-def failing_checks(con, kind: str | None = None, province_code: str | None = None,
-                   parent_code: str | None = None) -> pl.DataFrame:
-    sql, params = _filtered("""SELECT r.jurisdiction_name, r.issuer, r.year, r.file_name, k.code, k.kind, k.severity,
+def failing_checks(
+    con, kind: str | None = None, province_code: str | None = None, parent_code: str | None = None
+) -> pl.DataFrame:
+    sql, params = _filtered(
+        """SELECT r.jurisdiction_name, r.issuer, r.year, r.file_name, k.code, k.kind, k.severity,
                                       k.detail, r.sha256, r.synthetic
-                               FROM checks k JOIN reports r USING (sha256) WHERE k.status = 'fail'""", [], {"k.kind": kind})
+                               FROM checks k JOIN reports r USING (sha256) WHERE k.status = 'fail'""",
+        [],
+        {"k.kind": kind},
+    )
     sql, params = _in_region(sql, params, province_code, parent_code)
     return frame(con, sql + " ORDER BY r.year DESC, r.jurisdiction_name, k.code", params)
 
 
 def quality_scores(con, province_code: str | None = None, parent_code: str | None = None) -> pl.DataFrame:
-    sql, params = _in_region("""SELECT r.sha256, r.issuer, r.jurisdiction_name, r.year, r.synthetic,
+    sql, params = _in_region(
+        """SELECT r.sha256, r.issuer, r.jurisdiction_name, r.year, r.synthetic,
             100 - least(100, 25 * count(*) FILTER (WHERE k.status = 'fail' AND k.severity = 'error')
                             + 10 * count(*) FILTER (WHERE k.status = 'fail' AND k.severity = 'warn')) AS score,
             string_agg(k.code, '、') FILTER (WHERE k.status = 'fail') AS reasons
-        FROM reports r LEFT JOIN checks k USING (sha256) WHERE TRUE""", [], province_code, parent_code)
+        FROM reports r LEFT JOIN checks k USING (sha256) WHERE TRUE""",
+        [],
+        province_code,
+        parent_code,
+    )
     return frame(con, sql + " GROUP BY ALL ORDER BY score, r.year DESC", params)
 
 
@@ -261,24 +306,33 @@ def coverage(con, province_code: str, parent_code: str | None = None, body: str 
 def outlines(con, province_code: str, parent_code: str | None = None) -> pl.DataFrame:
     """Unit outlines for the map: a 盟/市's counties, or a province's counties and its 盟/市 (for their borders)."""
     if parent_code:
-        return frame(con, "SELECT * FROM boundaries WHERE parent_code = ? AND level = 'county' ORDER BY code",
-                     [parent_code])
+        return frame(
+            con, "SELECT * FROM boundaries WHERE parent_code = ? AND level = 'county' ORDER BY code", [parent_code]
+        )
     return frame(con, "SELECT * FROM boundaries WHERE left(code, 2) = left(?, 2) ORDER BY level, code", [province_code])
 
 
 def ingest_errors(con) -> pl.DataFrame:
-    return frame(con, "SELECT file_name, error_code, reason, detail, failed_at FROM ingest_errors ORDER BY failed_at DESC")
+    return frame(
+        con, "SELECT file_name, error_code, reason, detail, failed_at FROM ingest_errors ORDER BY failed_at DESC"
+    )
 
 
 def skipped_inputs(con) -> pl.DataFrame:
     """Inbox entries of the latest run that were not read (pipes, symlinks out of the inbox, too large …)."""
-    return frame(con, "SELECT path, reason_code, reason FROM skipped_inputs WHERE reason_code <> 'auxiliary' ORDER BY path")
+    return frame(
+        con, "SELECT path, reason_code, reason FROM skipped_inputs WHERE reason_code <> 'auxiliary' ORDER BY path"
+    )
 
 
 def report_list(con, search: str = "") -> pl.DataFrame:
-    return frame(con, """SELECT sha256, issuer, jurisdiction_name, year, format, status, synthetic FROM reports
+    return frame(
+        con,
+        """SELECT sha256, issuer, jurisdiction_name, year, format, status, synthetic FROM reports
                          WHERE issuer ILIKE ? OR coalesce(jurisdiction_name, '') ILIKE ?
-                         ORDER BY year DESC, jurisdiction_name LIMIT 500""", [f"%{search}%", f"%{search}%"])
+                         ORDER BY year DESC, jurisdiction_name LIMIT 500""",
+        [f"%{search}%", f"%{search}%"],
+    )
 
 
 def report(con, sha: str) -> dict | None:
@@ -291,7 +345,9 @@ def report_cells(con, sha: str) -> pl.DataFrame:
 
 
 def report_checks(con, sha: str) -> pl.DataFrame:
-    return frame(con, "SELECT code, kind, status, severity, detail FROM checks WHERE sha256 = ? ORDER BY status, code", [sha])
+    return frame(
+        con, "SELECT code, kind, status, severity, detail FROM checks WHERE sha256 = ? ORDER BY status, code", [sha]
+    )
 
 
 def stored_document(con, sha: str) -> dict | None:
@@ -301,5 +357,9 @@ def stored_document(con, sha: str) -> dict | None:
 
 def revisions_of(con, sha: str) -> pl.DataFrame:
     """Changes found after publication that involve this report (as the newer or the older version)."""
-    return frame(con, """SELECT url, detected_at, changed_cells, old_sha256 = ? AS is_older FROM revisions
-                         WHERE new_sha256 = ? OR old_sha256 = ? ORDER BY detected_at""", [sha, sha, sha])
+    return frame(
+        con,
+        """SELECT url, detected_at, changed_cells, old_sha256 = ? AS is_older FROM revisions
+                         WHERE new_sha256 = ? OR old_sha256 = ? ORDER BY detected_at""",
+        [sha, sha, sha],
+    )

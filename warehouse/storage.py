@@ -1,5 +1,6 @@
 """The pipeline's writes and corpus reads: the SQL behind the assets, each function one transaction or one query.
 Frames come in shaped by `warehouse.tables`; nothing here parses a document."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -10,6 +11,7 @@ import polars as pl
 import pyarrow as pa
 
 from catalogue import load_catalogue
+
 from .tables import DOCUMENT_SOURCES, DOCUMENTS, JURISDICTIONS, PARSED, RECEIVED_FILES, SKIPPED_INPUTS
 
 # One reporting body across years (reports.body_key: 人民政府 and 人民政府办公室 are one body, a department type
@@ -18,11 +20,19 @@ BODY = "jurisdiction_code || '|' || body_key || '|' || CAST(synthetic AS VARCHAR
 BYTES_PER_INSERT = 256 * 2**20  # a few large inserts are ~2× faster than one per partition; this bounds the memory
 
 
-def record_inbox(con: duckdb.DuckDBPyConnection, documents: list[dict], files: list[dict], skipped: list[dict],
-                 fetch_log: list[dict]) -> int:
+def _row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple:
+    """The one row of an aggregate query."""
+    row = con.execute(sql, params or []).fetchone()
+    assert row is not None, "an aggregate query returns one row"
+    return row
+
+
+def record_inbox(
+    con: duckdb.DuckDBPyConnection, documents: list[dict], files: list[dict], skipped: list[dict], fetch_log: list[dict]
+) -> int:
     """New documents by hash (a document is never replaced), the latest scan's received and skipped entries, and
     where fetched documents came from; the number of new documents."""
-    frame = DOCUMENTS.frame(documents).unique("sha256", keep="first", maintain_order=True)
+    frame = DOCUMENTS.frame(documents).unique("sha256", keep="first", maintain_order=True)  # noqa: F841 — read by name in SQL
     fresh = con.execute("SELECT * FROM frame ANTI JOIN documents USING (sha256)").pl()
     received, left_out = RECEIVED_FILES.frame(files), SKIPPED_INPUTS.frame(skipped)  # noqa: F841 — read by name in SQL
     con.execute("BEGIN")
@@ -48,9 +58,11 @@ def _record_sources(con: duckdb.DuckDBPyConnection, entries: list[dict]) -> None
 
 def _source_row(entry: dict) -> dict:
     """A fetch-log entry (pipelines.fetch writes `published_at`: the page's own 发布时间) in the table's shape."""
-    return {**{k: entry.get(k) for k in DOCUMENT_SOURCES.column_names},
-            "fetched_at": _parsed(entry.get("fetched_at"), datetime.fromisoformat),
-            "page_published_at": _parsed(entry.get("published_at"), date.fromisoformat)}
+    return {
+        **{k: entry.get(k) for k in DOCUMENT_SOURCES.column_names},
+        "fetched_at": _parsed(entry.get("fetched_at"), datetime.fromisoformat),
+        "page_published_at": _parsed(entry.get("published_at"), date.fromisoformat),
+    }
 
 
 def _parsed(text, parse):
@@ -62,7 +74,9 @@ def _parsed(text, parse):
 
 def documents_to_parse(con: duckdb.DuckDBPyConnection, parser_version: str) -> list[dict]:
     """Documents whose hash or parser version is new, with what parsing needs from their sources."""
-    return con.execute("""
+    return (
+        con.execute(
+            """
         SELECT d.sha256, d.file_name, d.stored_path, d.synthetic,
                d.sha256 IN (SELECT sha256 FROM reports UNION ALL SELECT sha256 FROM ingest_errors) AS seen_before,
                (SELECT min(page_published_at) FROM document_sources s WHERE s.sha256 = d.sha256) AS page_published_at,
@@ -70,14 +84,22 @@ def documents_to_parse(con: duckdb.DuckDBPyConnection, parser_version: str) -> l
         FROM documents d
         WHERE d.sha256 NOT IN (SELECT sha256 FROM reports WHERE parser_version = ?)
           AND d.sha256 NOT IN (SELECT sha256 FROM ingest_errors WHERE parser_version = ?)
-        ORDER BY d.file_name""", [parser_version, parser_version]).pl().to_dicts()
+        ORDER BY d.file_name""",
+            [parser_version, parser_version],
+        )
+        .pl()
+        .to_dicts()
+    )
 
 
 def parsed_documents(con: duckdb.DuckDBPyConnection, parser_version: str) -> int:
     """How many documents are parsed at this parser version (reports and ingest errors)."""
-    return con.execute("""SELECT count(*) FROM (SELECT sha256 FROM reports WHERE parser_version = ?
+    return _row(
+        con,
+        """SELECT count(*) FROM (SELECT sha256 FROM reports WHERE parser_version = ?
                           UNION SELECT sha256 FROM ingest_errors WHERE parser_version = ?)""",
-                       [parser_version, parser_version]).fetchone()[0]
+        [parser_version, parser_version],
+    )[0]
 
 
 def load_parsed(con: duckdb.DuckDBPyConnection, shas: list[str], frames_of) -> dict[str, int]:
@@ -120,20 +142,27 @@ def _insert_in_batches(con: duckdb.DuckDBPyConnection, table: str, frames: Itera
 def replace_reference(con: duckdb.DuckDBPyConnection, divisions: list[dict], outlines: pl.DataFrame) -> int:
     """The division table and the unit outlines, replaced together; the number of divisions."""
     frame = JURISDICTIONS.frame(divisions)  # noqa: F841 — read by name in SQL
-    con.execute("BEGIN; DELETE FROM jurisdictions; INSERT INTO jurisdictions SELECT * FROM frame; "
-                "DELETE FROM boundaries; INSERT INTO boundaries BY NAME SELECT * FROM outlines; COMMIT")
+    con.execute(
+        "BEGIN; DELETE FROM jurisdictions; INSERT INTO jurisdictions SELECT * FROM frame; "
+        "DELETE FROM boundaries; INSERT INTO boundaries BY NAME SELECT * FROM outlines; COMMIT"
+    )
     return len(divisions)
 
 
 def resolved_narratives(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """What copy detection compares: each placed report's narrative and body."""
-    return con.execute(f"""SELECT sha256, issuer, jurisdiction_code, year, narrative, synthetic, {BODY} AS body
-                           FROM reports WHERE jurisdiction_status = 'resolved'""").pl().to_dicts()
+    return (
+        con.execute(f"""SELECT sha256, issuer, jurisdiction_code, year, narrative, synthetic, {BODY} AS body
+                           FROM reports WHERE jurisdiction_status = 'resolved'""")
+        .pl()
+        .to_dicts()
+    )
 
 
 def carry_rows(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """What the carry-over checks compare year to year per body: carried cells, stock of documents, all numbers."""
-    return con.execute(f"""
+    return (
+        con.execute(f"""
         SELECT r.sha256, r.issuer, r.jurisdiction_code, r.year, {BODY} AS body,
                max(value) FILTER (WHERE key = 't3_carried_over__total') AS carried_over,
                max(value) FILTER (WHERE key = 't3_carried_forward__total') AS carried_forward,
@@ -142,14 +171,20 @@ def carry_rows(con: duckdb.DuckDBPyConnection) -> list[dict]:
                max(value) FILTER (WHERE key = 't2_normative_doc_repealed') AS repealed,
                string_agg(CAST(value AS VARCHAR), ',' ORDER BY key) FILTER (WHERE key LIKE 't3_%' OR key LIKE 't2_%') AS numbers
         FROM reports r JOIN cells c USING (sha256) WHERE r.jurisdiction_status = 'resolved'
-        GROUP BY ALL""").pl().to_dicts()
+        GROUP BY ALL""")
+        .pl()
+        .to_dicts()
+    )
 
 
 def replace_corpus_findings(con: duckdb.DuckDBPyConnection, found: list[tuple[str, dict]]) -> None:
     from .tables import CHECKS
 
-    frame = CHECKS.frame([{"sha256": sha, **{k: f[k] for k in ("code", "status", "severity", "detail")}, "kind": "corpus"}
-                          for sha, f in found])  # noqa: F841 — read by name in SQL
+    rows = [
+        {"sha256": sha, **{k: f[k] for k in ("code", "status", "severity", "detail")}, "kind": "corpus"}
+        for sha, f in found
+    ]
+    frame = CHECKS.frame(rows)  # noqa: F841 — read by name in SQL
     con.execute("BEGIN; DELETE FROM checks WHERE kind = 'corpus'")
     con.execute("INSERT INTO checks BY NAME SELECT * FROM frame")
     con.execute("COMMIT")
@@ -163,14 +198,28 @@ def revisions(con: duckdb.DuckDBPyConnection) -> list[tuple[str, dict]]:
                            WHERE previous_sha256 IS NOT NULL AND previous_sha256 <> sha256 ORDER BY fetched_at""").fetchall()
     rows, found = [], []
     for url, old, new, detected in pairs:
-        cells = {sha: dict(con.execute("SELECT key, value FROM cells WHERE sha256 = ?", [sha]).fetchall())
-                 for sha in (old, new)}
-        changed = [f"{label(k)}：{_number(cells[old].get(k))} → {_number(cells[new].get(k))}"
-                   for k in sorted(set(cells[old]) | set(cells[new])) if cells[old].get(k) != cells[new].get(k)]
+        cells = {
+            sha: dict(con.execute("SELECT key, value FROM cells WHERE sha256 = ?", [sha]).fetchall())
+            for sha in (old, new)
+        }
+        changed = [
+            f"{label(k)}：{_number(cells[old].get(k))} → {_number(cells[new].get(k))}"
+            for k in sorted(set(cells[old]) | set(cells[new]))
+            if cells[old].get(k) != cells[new].get(k)
+        ]
         text = "；".join(changed) if changed else "表格数字未变（正文或格式有改动）"
         rows.append((url, old, new, detected, text))
-        found.append((new, {"code": "QC_REVISED", "status": "fail", "severity": "warn",
-                            "detail": f"{url} 在 {detected:%Y年%-m月%-d日} 发现内容与先前下载的版本不同：{text}"}))
+        found.append(
+            (
+                new,
+                {
+                    "code": "QC_REVISED",
+                    "status": "fail",
+                    "severity": "warn",
+                    "detail": f"{url} 在 {detected:%Y年%-m月%-d日} 发现内容与先前下载的版本不同：{text}",
+                },
+            )
+        )
     con.execute("DELETE FROM revisions")
     if rows:
         con.executemany("INSERT INTO revisions VALUES (?, ?, ?, ?, ?)", rows)
@@ -188,24 +237,32 @@ def count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
     if table not in BY_NAME and table not in ("metrics_jurisdiction_year",):
         raise ValueError(f"unknown table {table}")
-    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return _row(con, f"SELECT count(*) FROM {table}")[0]
 
 
 def identity_failure_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """Failing identity checks: (source anomalies — the printed table does not add up, our extraction failures)."""
-    return con.execute("""SELECT count(*) FILTER (WHERE severity = 'warn'), count(*) FILTER (WHERE severity = 'error')
-        FROM checks WHERE kind = 'identity' AND status = 'fail' AND code NOT LIKE 'TABLE.%'""").fetchone()
+    source, extraction = _row(
+        con,
+        """SELECT count(*) FILTER (WHERE severity = 'warn'),
+        count(*) FILTER (WHERE severity = 'error')
+        FROM checks WHERE kind = 'identity' AND status = 'fail' AND code NOT LIKE 'TABLE.%'""",
+    )
+    return source, extraction
 
 
 def coverage_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Government unit-years missing and late, and other bodies missing in a year after they first reported."""
-    missing, late, total, bodies_missing = con.execute("""SELECT
+    missing, late, total, bodies_missing = _row(
+        con,
+        """SELECT
         count(*) FILTER (WHERE state = 'missing' AND body_key = 'government'),
         count(*) FILTER (WHERE state = 'late'), count(*) FILTER (WHERE body_key = 'government'),
-        count(*) FILTER (WHERE state = 'missing' AND body_key <> 'government') FROM coverage""").fetchone()
+        count(*) FILTER (WHERE state = 'missing' AND body_key <> 'government') FROM coverage""",
+    )
     return {"missing": missing, "late": late, "jurisdiction_years": total, "other_bodies_missing": bodies_missing}
 
 
 def duplicate_body_years(con: duckdb.DuckDBPyConnection) -> int:
     """Body-years with more than one document (all kept; the mart counts one)."""
-    return con.execute("SELECT count(*) FROM metrics_jurisdiction_year WHERE documents_for_year > 1").fetchone()[0]
+    return _row(con, "SELECT count(*) FROM metrics_jurisdiction_year WHERE documents_for_year > 1")[0]

@@ -5,6 +5,7 @@ Writes are delete-then-insert by document hash, so runs are idempotent. A wareho
 shape by `migrate` once per shape (the declarations' digest is recorded in `schema_migrations`): missing tables are
 created, missing columns added at the end; nothing is dropped.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,8 +15,16 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-_POLARS = {"VARCHAR": pl.Utf8, "BIGINT": pl.Int64, "INTEGER": pl.Int32, "DOUBLE": pl.Float64, "BOOLEAN": pl.Boolean,
-           "DATE": pl.Date, "TIMESTAMP": pl.Datetime("us"), "BLOB": pl.Binary}
+_POLARS = {
+    "VARCHAR": pl.Utf8,
+    "BIGINT": pl.Int64,
+    "INTEGER": pl.Int32,
+    "DOUBLE": pl.Float64,
+    "BOOLEAN": pl.Boolean,
+    "DATE": pl.Date,
+    "TIMESTAMP": pl.Datetime("us"),
+    "BLOB": pl.Binary,
+}
 
 
 @dataclass(frozen=True)
@@ -30,11 +39,12 @@ class Table:
         return [name for name, _ in self.columns]
 
     def ddl(self) -> str:
-        columns = ", ".join(f"{name} {kind}" + (" PRIMARY KEY" if name == self.primary_key else "")
-                            for name, kind in self.columns)
+        columns = ", ".join(
+            f"{name} {kind}" + (" PRIMARY KEY" if name == self.primary_key else "") for name, kind in self.columns
+        )
         return f"CREATE TABLE IF NOT EXISTS {self.name} ({columns})"
 
-    def polars_schema(self, text_dates: bool = False) -> dict[str, pl.DataType]:
+    def polars_schema(self, text_dates: bool = False) -> dict:
         """The frame a writer builds; `text_dates` keeps DATE columns as ISO text until the writer parses them."""
         return {name: pl.Utf8 if text_dates and kind == "DATE" else _POLARS[kind] for name, kind in self.columns}
 
@@ -47,41 +57,89 @@ class Table:
 
 def _t(name: str, columns: str, primary_key: str | None = None, comment: str = "") -> Table:
     """`columns`: "name TYPE, name TYPE, …" as in SQL."""
-    pairs = tuple(tuple(part.split()) for part in columns.split(","))
-    return Table(name, pairs, primary_key, comment)  # type: ignore[arg-type]
+    pairs = tuple((column, kind) for column, kind in (part.split() for part in columns.split(",")))
+    return Table(name, pairs, primary_key, comment)
 
 
-JURISDICTIONS = _t("jurisdictions", "code VARCHAR, name VARCHAR, level VARCHAR, parent_code VARCHAR, "
-                   "parent_name VARCHAR, province_code VARCHAR, province_name VARCHAR", "code")
-BOUNDARIES = _t("boundaries", "code VARCHAR, name VARCHAR, level VARCHAR, parent_code VARCHAR, geometry VARCHAR, "
-                "source VARCHAR", "code", "simplified outlines of division-coded units (GeoJSON geometry as text)")
-DOCUMENTS = _t("documents", "sha256 VARCHAR, file_name VARCHAR, stored_path VARCHAR, size_bytes BIGINT, "
-               "first_seen_at TIMESTAMP, synthetic BOOLEAN, source_url VARCHAR", "sha256")
-REPORTS = _t("reports", "sha256 VARCHAR, file_name VARCHAR, format VARCHAR, parser_version VARCHAR, status VARCHAR, "
-             "issuer VARCHAR, title VARCHAR, year INTEGER, year_source VARCHAR, published_at DATE, "
-             "published_at_source VARCHAR, deadline DATE, jurisdiction_status VARCHAR, jurisdiction_code VARCHAR, "
-             "jurisdiction_name VARCHAR, parent_code VARCHAR, parent_name VARCHAR, province_code VARCHAR, "
-             "province_name VARCHAR, issuer_kind VARCHAR, department VARCHAR, scope VARCHAR, report_level VARCHAR, "
-             "t2_version VARCHAR, t3_version VARCHAR, t4_version VARCHAR, error VARCHAR, synthetic BOOLEAN, "
-             "body_text VARCHAR, narrative VARCHAR, body_kind VARCHAR, body_key VARCHAR, body_name VARCHAR, "
-             "registry_conflict VARCHAR", "sha256",
-             "the reporting body (catalogue `department_types`): the mart has one row per jurisdiction × body × year")
-CELLS = _t("cells", "sha256 VARCHAR, key VARCHAR, value DOUBLE, status VARCHAR, source VARCHAR, raw VARCHAR, note VARCHAR")
-CHECKS = _t("checks", "sha256 VARCHAR, code VARCHAR, kind VARCHAR, status VARCHAR, severity VARCHAR, detail VARCHAR, "
-            "cells VARCHAR", comment="cells: comma-separated cell keys the check compared")
-INGEST_ERRORS = _t("ingest_errors", "sha256 VARCHAR, file_name VARCHAR, parser_version VARCHAR, error_code VARCHAR, "
-                   "reason VARCHAR, failed_at TIMESTAMP, detail VARCHAR", "sha256")
-RECEIVED_FILES = _t("received_files", "path_bytes BLOB, path VARCHAR, sha256 VARCHAR, size_bytes BIGINT, seen_at TIMESTAMP",
-                    comment="the latest inbox scan; path as bytes (names need not be UTF-8), decoded for display")
-SKIPPED_INPUTS = _t("skipped_inputs", "path_bytes BLOB, path VARCHAR, reason_code VARCHAR, reason VARCHAR, seen_at TIMESTAMP")
-DOCUMENT_SOURCES = _t("document_sources", "url VARCHAR, sha256 VARCHAR, source VARCHAR, code VARCHAR, title VARCHAR, "
-                      "fetched_at TIMESTAMP, last_modified VARCHAR, etag VARCHAR, page_published_at DATE, "
-                      "previous_sha256 VARCHAR", comment="every fetch-log entry in the inbox")
-REVISIONS = _t("revisions", "url VARCHAR, old_sha256 VARCHAR, new_sha256 VARCHAR, detected_at TIMESTAMP, "
-               "changed_cells VARCHAR", comment="reports changed after publication")
+JURISDICTIONS = _t(
+    "jurisdictions",
+    "code VARCHAR, name VARCHAR, level VARCHAR, parent_code VARCHAR, "
+    "parent_name VARCHAR, province_code VARCHAR, province_name VARCHAR",
+    "code",
+)
+BOUNDARIES = _t(
+    "boundaries",
+    "code VARCHAR, name VARCHAR, level VARCHAR, parent_code VARCHAR, geometry VARCHAR, source VARCHAR",
+    "code",
+    "simplified outlines of division-coded units (GeoJSON geometry as text)",
+)
+DOCUMENTS = _t(
+    "documents",
+    "sha256 VARCHAR, file_name VARCHAR, stored_path VARCHAR, size_bytes BIGINT, "
+    "first_seen_at TIMESTAMP, synthetic BOOLEAN, source_url VARCHAR",
+    "sha256",
+)
+REPORTS = _t(
+    "reports",
+    "sha256 VARCHAR, file_name VARCHAR, format VARCHAR, parser_version VARCHAR, status VARCHAR, "
+    "issuer VARCHAR, title VARCHAR, year INTEGER, year_source VARCHAR, published_at DATE, "
+    "published_at_source VARCHAR, deadline DATE, jurisdiction_status VARCHAR, jurisdiction_code VARCHAR, "
+    "jurisdiction_name VARCHAR, parent_code VARCHAR, parent_name VARCHAR, province_code VARCHAR, "
+    "province_name VARCHAR, issuer_kind VARCHAR, department VARCHAR, scope VARCHAR, report_level VARCHAR, "
+    "t2_version VARCHAR, t3_version VARCHAR, t4_version VARCHAR, error VARCHAR, synthetic BOOLEAN, "
+    "body_text VARCHAR, narrative VARCHAR, body_kind VARCHAR, body_key VARCHAR, body_name VARCHAR, "
+    "registry_conflict VARCHAR",
+    "sha256",
+    "the reporting body (catalogue `department_types`): the mart has one row per jurisdiction × body × year",
+)
+CELLS = _t(
+    "cells", "sha256 VARCHAR, key VARCHAR, value DOUBLE, status VARCHAR, source VARCHAR, raw VARCHAR, note VARCHAR"
+)
+CHECKS = _t(
+    "checks",
+    "sha256 VARCHAR, code VARCHAR, kind VARCHAR, status VARCHAR, severity VARCHAR, detail VARCHAR, cells VARCHAR",
+    comment="cells: comma-separated cell keys the check compared",
+)
+INGEST_ERRORS = _t(
+    "ingest_errors",
+    "sha256 VARCHAR, file_name VARCHAR, parser_version VARCHAR, error_code VARCHAR, "
+    "reason VARCHAR, failed_at TIMESTAMP, detail VARCHAR",
+    "sha256",
+)
+RECEIVED_FILES = _t(
+    "received_files",
+    "path_bytes BLOB, path VARCHAR, sha256 VARCHAR, size_bytes BIGINT, seen_at TIMESTAMP",
+    comment="the latest inbox scan; path as bytes (names need not be UTF-8), decoded for display",
+)
+SKIPPED_INPUTS = _t(
+    "skipped_inputs", "path_bytes BLOB, path VARCHAR, reason_code VARCHAR, reason VARCHAR, seen_at TIMESTAMP"
+)
+DOCUMENT_SOURCES = _t(
+    "document_sources",
+    "url VARCHAR, sha256 VARCHAR, source VARCHAR, code VARCHAR, title VARCHAR, "
+    "fetched_at TIMESTAMP, last_modified VARCHAR, etag VARCHAR, page_published_at DATE, "
+    "previous_sha256 VARCHAR",
+    comment="every fetch-log entry in the inbox",
+)
+REVISIONS = _t(
+    "revisions",
+    "url VARCHAR, old_sha256 VARCHAR, new_sha256 VARCHAR, detected_at TIMESTAMP, changed_cells VARCHAR",
+    comment="reports changed after publication",
+)
 
-TABLES = (JURISDICTIONS, BOUNDARIES, DOCUMENTS, REPORTS, CELLS, CHECKS, INGEST_ERRORS, RECEIVED_FILES, SKIPPED_INPUTS,
-          DOCUMENT_SOURCES, REVISIONS)
+TABLES = (
+    JURISDICTIONS,
+    BOUNDARIES,
+    DOCUMENTS,
+    REPORTS,
+    CELLS,
+    CHECKS,
+    INGEST_ERRORS,
+    RECEIVED_FILES,
+    SKIPPED_INPUTS,
+    DOCUMENT_SOURCES,
+    REVISIONS,
+)
 BY_NAME = {t.name: t for t in TABLES}
 # What a parse step writes per document (its Parquet shards, loaded delete-then-insert by hash).
 PARSED = (REPORTS, CELLS, CHECKS, INGEST_ERRORS)

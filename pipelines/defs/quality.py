@@ -1,6 +1,6 @@
 """Quality: the checks that need the whole corpus, and the asset checks on the parse and the marts."""
-from dagster import (AssetCheckResult, AssetCheckSeverity, AssetExecutionContext, MaterializeResult, asset,
-                     asset_check)
+
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetExecutionContext, MaterializeResult, asset, asset_check
 
 from warehouse import db, storage
 from warehouse.findings import sum_of_parts
@@ -32,29 +32,44 @@ def corpus_quality(context: AssetExecutionContext, settings: NianbaoSettings) ->
 QUALITY_ASSETS = [corpus_quality]
 
 
-@asset_check(asset=PARSED_REPORTS, description="Identity failures: WARN for source anomalies, ERROR for extraction failures.")
+@asset_check(
+    asset=PARSED_REPORTS, description="Identity failures: WARN for source anomalies, ERROR for extraction failures."
+)
 def identity_failures(settings: NianbaoSettings) -> AssetCheckResult:
     with db.connect(settings.warehouse_path) as con:
         source, extraction = storage.identity_failure_counts(con)
-    return AssetCheckResult(passed=extraction == 0,
-                            severity=AssetCheckSeverity.ERROR if extraction else AssetCheckSeverity.WARN,
-                            metadata={"source_anomalies": source, "extraction_failures": extraction})
+    return AssetCheckResult(
+        passed=extraction == 0,
+        severity=AssetCheckSeverity.ERROR if extraction else AssetCheckSeverity.WARN,
+        metadata={"source_anomalies": source, "extraction_failures": extraction},
+    )
 
 
-@asset_check(asset=MARTS, description="Coverage: county-level units without a government report for a year, and "
-                                      "bodies (departments, 苏木/镇) missing in a year after they first reported.")
+@asset_check(
+    asset=MARTS,
+    description="Coverage: county-level units without a government report for a year, and "
+    "bodies (departments, 苏木/镇) missing in a year after they first reported.",
+)
 def coverage(settings: NianbaoSettings) -> AssetCheckResult:
     with db.connect(settings.warehouse_path) as con:
         counts = storage.coverage_counts(con)
-    return AssetCheckResult(passed=counts["missing"] == 0 and counts["other_bodies_missing"] == 0,
-                            severity=AssetCheckSeverity.WARN, metadata=counts)
+    return AssetCheckResult(
+        passed=counts["missing"] == 0 and counts["other_bodies_missing"] == 0,
+        severity=AssetCheckSeverity.WARN,
+        metadata=counts,
+    )
 
 
-@asset_check(asset=MARTS, description="Duplicates: two documents for one jurisdiction-body-year (both kept; the newest is the mart's).")
+@asset_check(
+    asset=MARTS,
+    description="Duplicates: two documents for one jurisdiction-body-year (both kept; the newest is the mart's).",
+)
 def duplicates(settings: NianbaoSettings) -> AssetCheckResult:
     with db.connect(settings.warehouse_path) as con:
         count = storage.duplicate_body_years(con)
-    return AssetCheckResult(passed=count == 0, severity=AssetCheckSeverity.WARN, metadata={"body_years_with_duplicates": count})
+    return AssetCheckResult(
+        passed=count == 0, severity=AssetCheckSeverity.WARN, metadata={"body_years_with_duplicates": count}
+    )
 
 
 ALL_CHECKS = [identity_failures, coverage, duplicates]

@@ -1,4 +1,5 @@
 """The resources every asset takes: where documents come from and the warehouse lives, and the run lock."""
+
 from __future__ import annotations
 
 import os
@@ -23,19 +24,25 @@ class NianbaoSettings(ConfigurableResource):
     warehouse_path: str
     published_path: str
     province: str = ""
-    sources_file: str = ""   # the source registry `fetched_documents` reads (empty: nothing to fetch)
+    sources_file: str = ""  # the source registry `fetched_documents` reads (empty: nothing to fetch)
     fetched_inbox: str = ""  # where it writes what it downloads
-    shard_root: str = ""     # Parquet shards of parsed documents: a folder or an s3:// URL (default: beside the warehouse)
+    shard_root: str = ""  # Parquet shards of parsed documents: a folder or an s3:// URL (default: beside the warehouse)
 
     def shard_store(self) -> shards.ShardStore:
         return shards.ShardStore(self.shard_root or shard_root_for(Path(self.warehouse_path)))
 
     @classmethod
     def from_paths(cls, paths: Paths, province: str = "") -> NianbaoSettings:
-        return cls(inbox_dirs=[str(d) for d in paths.inbox_dirs], store_dir=str(paths.store),
-                   warehouse_path=str(paths.warehouse), published_path=str(paths.published), province=province,
-                   sources_file=str(paths.sources or ""), fetched_inbox=str(paths.fetched_inbox),
-                   shard_root=paths.shards)
+        return cls(
+            inbox_dirs=[str(d) for d in paths.inbox_dirs],
+            store_dir=str(paths.store),
+            warehouse_path=str(paths.warehouse),
+            published_path=str(paths.published),
+            province=province,
+            sources_file=str(paths.sources or ""),
+            fetched_inbox=str(paths.fetched_inbox),
+            shard_root=paths.shards,
+        )
 
 
 class WarehouseLock(ConfigurableResource):

@@ -3,6 +3,7 @@
 Government reports for every county-level unit of Inner Mongolia for 2019–2025, plus department and
 苏木/镇 reports, in HTML (UTF-8 and GBK), text, DOCX and PDF, with planted anomalies recorded in the truth.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,16 +22,40 @@ from .model import YEARS, Report, inner_mongolia_units, table_cells, unit_profil
 
 FORMAT_WEIGHTS = {"html": 45, "txt": 20, "docx": 15, "pdf": 20}
 # Printing variants seen in real reports (README, "Demo data"): each drawn for about one report in twelve.
-VARIANTS = ("amount_in_yuan", "unit_in_cell", "sign_apart", "measure_words", "year_word_labels", "t4_three_tables",
-            "cell_per_line", "t3_org_subtotal", "markdown_pipes")
+VARIANTS = (
+    "amount_in_yuan",
+    "unit_in_cell",
+    "sign_apart",
+    "measure_words",
+    "year_word_labels",
+    "t4_three_tables",
+    "cell_per_line",
+    "t3_org_subtotal",
+    "markdown_pipes",
+)
 VARIANT_RATE = 0.08
 LAYOUT_SHARE = 0.3  # with the "layout" format asked for: this share of PDF reports is delivered as pdftotext -layout
-DEPARTMENTS = ["教育局", "生态环境局", "自然资源局", "市场监督管理局", "卫生健康委员会", "住房和城乡建设局", "交通运输局", "民政局"]
+DEPARTMENTS = [
+    "教育局",
+    "生态环境局",
+    "自然资源局",
+    "市场监督管理局",
+    "卫生健康委员会",
+    "住房和城乡建设局",
+    "交通运输局",
+    "民政局",
+]
 TOWNSHIP_WORDS = ["城关镇", "新华镇", "乌兰镇", "巴彦镇", "宝日苏木", "查干苏木", "阿日善苏木", "白音镇"]
-ANOMALY_RATES = {"late": 0.03, "source_table": 0.01, "copied_prev": 0.02, "copied_peer": 0.01,
-                 "contradiction_six": 0.02, "carry_break": 0.01}
+ANOMALY_RATES = {
+    "late": 0.03,
+    "source_table": 0.01,
+    "copied_prev": 0.02,
+    "copied_peer": 0.01,
+    "contradiction_six": 0.02,
+    "carry_break": 0.01,
+}
 REPEAT_CLIMBER = "150623"  # 鄂托克前旗: its 重复申请 share climbs year after year (a planted trend)
-REVIEW_LEAGUE = "152200"   # 兴安盟: review corrections rise across the league
+REVIEW_LEAGUE = "152200"  # 兴安盟: review corrections rise across the league
 
 
 def build_reports(seed: int, count: int) -> list[Report]:
@@ -51,9 +76,17 @@ def build_reports(seed: int, count: int) -> list[Report]:
             if (unit.code, year) in missing:
                 continue
             report = _government_report(rng, unit, year, profiles[unit.code], carried.get(unit.code, [0] * 6))
-            carried[unit.code] = [report.cells[t3_key("carried_forward", col)] for col in
-                                  ("natural_person", "commercial_enterprise", "research_institution",
-                                   "public_interest_org", "legal_service_org", "other_org")]
+            carried[unit.code] = [
+                report.cells[t3_key("carried_forward", col)]
+                for col in (
+                    "natural_person",
+                    "commercial_enterprise",
+                    "research_institution",
+                    "public_interest_org",
+                    "legal_service_org",
+                    "other_org",
+                )
+            ]
             _plant(rng, report, previous.get(unit.code), reports)
             previous[unit.code] = report
             reports.append(report)
@@ -93,12 +126,23 @@ def _government_report(rng, unit, year, profile, carried_in) -> Report:
     versions = _versions(rng, year)
     cells, _ = table_cells(rng, profile, year, versions, carried_in)
     new = cells[t3_key("new_received", "total")]
-    issuer = rng.choice([f"{unit.name}人民政府", f"{unit.parent_name}{unit.name}人民政府", f"{unit.name}人民政府办公室"])
+    issuer = rng.choice(
+        [f"{unit.name}人民政府", f"{unit.parent_name}{unit.name}人民政府", f"{unit.name}人民政府办公室"]
+    )
     scope = "gov_aggregate" if rng.random() < 0.5 else "gov_own"
     kind = "government_office" if issuer.endswith("办公室") else "government"
-    return Report("", unit, year, issuer, kind, scope, versions, cells,
-                  narrative.sections(rng, unit.name, unit.parent_name, year, new),
-                  _publish_date(rng, year, scope))
+    return Report(
+        "",
+        unit,
+        year,
+        issuer,
+        kind,
+        scope,
+        versions,
+        cells,
+        narrative.sections(rng, unit.name, unit.parent_name, year, new),
+        _publish_date(rng, year, scope),
+    )
 
 
 # Every unit of one 盟/市 reports with the same department types every year (so the dashboard can compare one
@@ -117,9 +161,10 @@ def _sub_reports(rng, counties, profiles, wanted: int) -> list[Report]:
     department types and one 苏木/镇 of every unit of DEPARTMENT_LEAGUE (type by type, so any prefix compares one type
     across the units; the 苏木/镇 second), then bodies of random units."""
     league = [u for u in counties if u.parent_code == DEPARTMENT_LEAGUE]
-    townships = [(unit, lambda year, t=rng.choice(TOWNSHIP_WORDS): t, "township") for unit in league]
+    names = [rng.choice(TOWNSHIP_WORDS) for _ in league]
+    townships = [(unit, lambda year, t=name: t, "township") for unit, name in zip(league, names, strict=True)]
     planned = [(unit, name, "department") for name in LEAGUE_DEPARTMENTS for unit in league]
-    planned = planned[:len(league)] + townships + planned[len(league):]  # a short demo still has 苏木/镇
+    planned = planned[: len(league)] + townships + planned[len(league) :]  # a short demo still has 苏木/镇
     out: list[Report] = []
     for unit, name, kind in planned:
         out += _body_reports(rng, unit, profiles[unit.code], lambda year, n=name, u=unit: f"{u.name}{n(year)}", kind)
@@ -149,8 +194,20 @@ def _body_reports(rng, unit, unit_profile_, issuer_of, kind: str) -> list[Report
         cells, carried = table_cells(rng, profile, year, versions, carried)
         new = cells[t3_key("new_received", "total")]
         issuer = issuer_of(year)
-        out.append(Report("", unit, year, issuer, kind, kind, versions, cells,
-                          narrative.sections(rng, issuer, unit.parent_name, year, new), _publish_date(rng, year, kind)))
+        out.append(
+            Report(
+                "",
+                unit,
+                year,
+                issuer,
+                kind,
+                kind,
+                versions,
+                cells,
+                narrative.sections(rng, issuer, unit.parent_name, year, new),
+                _publish_date(rng, year, kind),
+            )
+        )
     return out
 
 
@@ -210,18 +267,41 @@ def _plant(rng: random.Random, report: Report, previous: Report | None, done: li
 def truth_of(report: Report, file_name: str) -> dict:
     cells = dict(report.cells)
     if report.versions["t3"] == "v2021":
-        for col in ("natural_person", "commercial_enterprise", "research_institution", "public_interest_org",
-                    "legal_service_org", "other_org", "total"):
-            cells[t3_key("other_total", col)] = sum(cells[t3_key(r, col)] for r in ("other_no_correction", "other_fee_unpaid", "other_other"))
+        for col in (
+            "natural_person",
+            "commercial_enterprise",
+            "research_institution",
+            "public_interest_org",
+            "legal_service_org",
+            "other_org",
+            "total",
+        ):
+            cells[t3_key("other_total", col)] = sum(
+                cells[t3_key(r, col)] for r in ("other_no_correction", "other_fee_unpaid", "other_other")
+            )
     broken = identities.broken(cells, report.versions["t3"], True)  # the same evaluator the parser validates with
     if bool(broken) != ("source_table" in report.anomalies):
-        raise AssertionError(f"{report.doc_id}: generated tables break {broken or 'nothing'} "
-                             f"but the planted anomalies are {report.anomalies}")
-    return {"id": report.doc_id, "file": file_name, "format": report.fmt, "variants": report.variants, "synthetic": True,
-            "issuer": report.issuer, "issuer_kind": report.issuer_kind, "scope": report.scope,
-            "jurisdiction_code": report.unit.code, "year": report.year, "template": report.versions,
-            "published_at": report.published_at, "anomalies": report.anomalies, "broken_identities": broken,
-            "cells": cells}
+        raise AssertionError(
+            f"{report.doc_id}: generated tables break {broken or 'nothing'} "
+            f"but the planted anomalies are {report.anomalies}"
+        )
+    return {
+        "id": report.doc_id,
+        "file": file_name,
+        "format": report.fmt,
+        "variants": report.variants,
+        "synthetic": True,
+        "issuer": report.issuer,
+        "issuer_kind": report.issuer_kind,
+        "scope": report.scope,
+        "jurisdiction_code": report.unit.code,
+        "year": report.year,
+        "template": report.versions,
+        "published_at": report.published_at,
+        "anomalies": report.anomalies,
+        "broken_identities": broken,
+        "cells": cells,
+    }
 
 
 def _render_one(job: tuple[Report, str, bool, str]) -> str:
@@ -235,8 +315,9 @@ def _render_one(job: tuple[Report, str, bool, str]) -> str:
     return name
 
 
-def generate(out: str | Path, seed: int = 7, count: int = 800, formats: list[str] | None = None,
-             workers: int | None = None) -> dict:
+def generate(
+    out: str | Path, seed: int = 7, count: int = 800, formats: list[str] | None = None, workers: int | None = None
+) -> dict:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     reports = build_reports(seed, count)
@@ -261,7 +342,7 @@ def generate(out: str | Path, seed: int = 7, count: int = 800, formats: list[str
         names = [_render_one(job) for job in jobs]
     counts: dict[str, int] = {}
     with open(out / "truth.jsonl", "w", encoding="utf-8") as truth:
-        for report, name in zip(reports, names):
+        for report, name in zip(reports, names, strict=False):
             truth.write(json.dumps(truth_of(report, name), ensure_ascii=False) + "\n")
             counts[report.fmt] = counts.get(report.fmt, 0) + 1
     return {"out": str(out), "documents": len(reports), "formats": counts}

@@ -1,4 +1,5 @@
 """The three tables as span-aware grids, shared by the HTML, DOCX, PDF and text renderers."""
+
 from __future__ import annotations
 
 from catalogue import load_catalogue, t3_key
@@ -32,7 +33,7 @@ def _signed_apart(value, key: str) -> str:
 
 def table2(cells: dict, version: str, variants=()) -> list[list[Cell]]:
     v = lambda k, signed=False: fmt(cells.get(k), signed)  # noqa: E731
-    count = (lambda k, word="件": v(k) + word if v(k) else "") if "measure_words" in variants else v  # noqa: E731
+    count = (lambda k, word="件": v(k) + word if v(k) else "") if "measure_words" in variants else v
     if version == "v2021":
         fee_header, fee = "本年收费金额（单位：万元）", v("t2_admin_fee_amount")
         if "amount_in_yuan" in variants:
@@ -43,7 +44,12 @@ def table2(cells: dict, version: str, variants=()) -> list[list[Cell]]:
             [c("第二十条第（一）项", 1, 4)],
             [c("信息内容"), c("本年制发件数"), c("本年废止件数"), c("现行有效件数")],
             [c("规章"), c(v("t2_regulation_issued")), c(v("t2_regulation_repealed")), c(v("t2_regulation_in_force"))],
-            [c("行政规范性文件"), c(v("t2_normative_doc_issued")), c(v("t2_normative_doc_repealed")), c(v("t2_normative_doc_in_force"))],
+            [
+                c("行政规范性文件"),
+                c(v("t2_normative_doc_issued")),
+                c(v("t2_normative_doc_repealed")),
+                c(v("t2_normative_doc_in_force")),
+            ],
             [c("第二十条第（五）项", 1, 4)],
             [c("信息内容"), c("本年处理决定数量", 1, 3)],
             [c("行政许可"), c(count("t2_license_decisions"), 1, 3)],
@@ -55,10 +61,16 @@ def table2(cells: dict, version: str, variants=()) -> list[list[Cell]]:
             [c("信息内容"), c(fee_header, 1, 3)],
             [c("行政事业性收费"), c(fee, 1, 3)],
         ]
-    change = ((lambda key: _signed_apart(cells.get(f"t2_{key}_change"), key)) if "sign_apart" in variants  # noqa: E731
-              else (lambda key: v(f"t2_{key}_change", True)))
+    change = (
+        (lambda key: _signed_apart(cells.get(f"t2_{key}_change"), key))
+        if "sign_apart" in variants
+        else (lambda key: v(f"t2_{key}_change", True))
+    )
     head = [c("信息内容"), c("上一年项目数量"), c("本年增/减"), c("处理决定数量")]
-    row = lambda label, key: [c(label), c(count(f"t2_{key}_prev_items", "项")), c(change(key)), c(count(f"t2_{key}_decisions"))]  # noqa: E731
+
+    def row(label: str, key: str) -> list:
+        return [c(label), c(count(f"t2_{key}_prev_items", "项")), c(change(key)), c(count(f"t2_{key}_decisions"))]
+
     amount_header, amount = "采购总金额（单位：万元）", v("t2_procurement_amount")
     if "amount_in_yuan" in variants:
         amount_header, amount = "采购总金额（单位：元）", _yuan(cells.get("t2_procurement_amount"))
@@ -67,10 +79,26 @@ def table2(cells: dict, version: str, variants=()) -> list[list[Cell]]:
     return [
         [c("第二十条第（一）项", 1, 4)],
         [c("信息内容"), c("本年新制作数量"), c("本年新公开数量"), c("对外公开总数量")],
-        [c("规章"), c(v("t2_regulation_new_made")), c(v("t2_regulation_new_published")), c(v("t2_regulation_total_published"))],
-        [c("规范性文件"), c(v("t2_normative_doc_new_made")), c(v("t2_normative_doc_new_published")), c(v("t2_normative_doc_total_published"))],
-        [c("第二十条第（五）项", 1, 4)], head, row("行政许可", "license"), row("其他对外管理服务事项", "other_service"),
-        [c("第二十条第（六）项", 1, 4)], head, row("行政处罚", "penalty"), row("行政强制", "coercion"),
+        [
+            c("规章"),
+            c(v("t2_regulation_new_made")),
+            c(v("t2_regulation_new_published")),
+            c(v("t2_regulation_total_published")),
+        ],
+        [
+            c("规范性文件"),
+            c(v("t2_normative_doc_new_made")),
+            c(v("t2_normative_doc_new_published")),
+            c(v("t2_normative_doc_total_published")),
+        ],
+        [c("第二十条第（五）项", 1, 4)],
+        head,
+        row("行政许可", "license"),
+        row("其他对外管理服务事项", "other_service"),
+        [c("第二十条第（六）项", 1, 4)],
+        head,
+        row("行政处罚", "penalty"),
+        row("行政强制", "coercion"),
         [c("第二十条第（八）项", 1, 4)],
         [c("信息内容"), c("上一年项目数量"), c("本年增/减", 1, 2)],
         [c("行政事业性收费"), c(count("t2_admin_fee_prev_items", "项")), c(change("admin_fee"), 1, 2)],
@@ -80,7 +108,12 @@ def table2(cells: dict, version: str, variants=()) -> list[list[Cell]]:
     ]
 
 
-GROUPS = [("denied", "（三）不予公开"), ("unable", "（四）无法提供"), ("nohandle", "（五）不予处理"), ("other", "（六）其他处理")]
+GROUPS = [
+    ("denied", "（三）不予公开"),
+    ("unable", "（四）无法提供"),
+    ("nohandle", "（五）不予处理"),
+    ("other", "（六）其他处理"),
+]
 
 
 def organisation_labels() -> list[str]:
@@ -104,8 +137,10 @@ def table3(cells: dict, version: str, variants=()) -> list[list[Cell]]:
     outcome_rows = [r for r in rows_def if r.group]
     year_word = "度" if "year_word_labels" in variants else ""
     grid = [
-        [c("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 3, 3),
-         c("申请人情况", 1, 8 if subtotal else 7)],
+        [
+            c("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 3, 3),
+            c("申请人情况", 1, 8 if subtotal else 7),
+        ],
         [c("自然人", 2), c("法人或其他组织", 1, 6 if subtotal else 5), c("总计", 2)],
         [c(label) for label in organisation_labels()] + [c("小计")] * subtotal,
         [c(f"一、本年{year_word}新收政府信息公开申请数量", 1, 3)] + values("new_received"),
@@ -143,15 +178,21 @@ def table4(cells: dict) -> list[list[Cell]]:
     ]
 
 
-T4_PARTS = (("行政复议", "review"), ("行政诉讼（未经复议直接起诉）", "lit_direct"), ("行政诉讼（复议后起诉）", "lit_after_review"))
+T4_PARTS = (
+    ("行政复议", "review"),
+    ("行政诉讼（未经复议直接起诉）", "lit_direct"),
+    ("行政诉讼（复议后起诉）", "lit_after_review"),
+)
 
 
 def table4_parts(cells: dict) -> list[tuple[str, list[list[Cell]]]]:
     """Table 4 printed as three small tables, one per group, each with its own title."""
     outcomes = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
     keys = load_catalogue().t4_keys()
-    return [(title, [[c(o) for o in outcomes], [c(fmt(cells.get(k))) for k in keys if k.startswith(f"t4_{group}_")]])
-            for title, group in T4_PARTS]
+    return [
+        (title, [[c(o) for o in outcomes], [c(fmt(cells.get(k))) for k in keys if k.startswith(f"t4_{group}_")]])
+        for title, group in T4_PARTS
+    ]
 
 
 def expand(grid: list[list[Cell]]) -> tuple[list[list[str]], list[tuple[int, int, int, int]]]:

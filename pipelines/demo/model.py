@@ -1,4 +1,5 @@
 """Deterministic synthetic report contents: numbers with plausible distributions and trends, narrative text."""
+
 from __future__ import annotations
 
 import csv
@@ -11,12 +12,28 @@ from ..report.resolver import DATA
 
 YEARS = list(range(2019, 2026))
 OUTCOME_WEIGHTS = {
-    "granted": 40, "partial": 10, "denied_state_secret": 0.5, "denied_law_prohibited": 0.5,
-    "denied_security_stability": 0.3, "denied_third_party": 2, "denied_internal_affairs": 1.5,
-    "denied_process_info": 2, "denied_enforcement_file": 1, "denied_admin_query": 1, "unable_not_held": 22,
-    "unable_needs_creation": 3, "unable_unclear": 2, "nohandle_petition": 3, "nohandle_repeat": 4,
-    "nohandle_publication": 0.5, "nohandle_mass_repeat": 1, "nohandle_confirm_existing": 0.5,
-    "other_total": 3, "other_no_correction": 1.5, "other_fee_unpaid": 0.3, "other_other": 1.2,
+    "granted": 40,
+    "partial": 10,
+    "denied_state_secret": 0.5,
+    "denied_law_prohibited": 0.5,
+    "denied_security_stability": 0.3,
+    "denied_third_party": 2,
+    "denied_internal_affairs": 1.5,
+    "denied_process_info": 2,
+    "denied_enforcement_file": 1,
+    "denied_admin_query": 1,
+    "unable_not_held": 22,
+    "unable_needs_creation": 3,
+    "unable_unclear": 2,
+    "nohandle_petition": 3,
+    "nohandle_repeat": 4,
+    "nohandle_publication": 0.5,
+    "nohandle_mass_repeat": 1,
+    "nohandle_confirm_existing": 0.5,
+    "other_total": 3,
+    "other_no_correction": 1.5,
+    "other_fee_unpaid": 0.3,
+    "other_other": 1.2,
 }
 APPLICANT_WEIGHTS = [80, 10, 1, 1, 3, 5]
 
@@ -68,7 +85,9 @@ def unit_profile(rng: random.Random, unit: Unit) -> dict:
     }
 
 
-def table_cells(rng: random.Random, profile: dict, year: int, versions: dict, carried_in: list[int]) -> tuple[dict, list[int]]:
+def table_cells(
+    rng: random.Random, profile: dict, year: int, versions: dict, carried_in: list[int]
+) -> tuple[dict, list[int]]:
     cat = load_catalogue()
     t = year - 2019
     scale = profile["scale"] * (1 + profile["growth"]) ** t
@@ -80,15 +99,29 @@ def table_cells(rng: random.Random, profile: dict, year: int, versions: dict, ca
         # the stock of valid documents carries over year to year (W5 holds in clean data)
         in_force = profile.get("in_force", rng.randint(20, 120)) + issued - repealed
         profile["in_force"] = in_force
-        cells.update({"t2_regulation_issued": 0, "t2_regulation_repealed": 0, "t2_regulation_in_force": 0,
-                      "t2_normative_doc_issued": issued, "t2_normative_doc_repealed": repealed,
-                      "t2_normative_doc_in_force": in_force,
-                      "t2_admin_fee_amount": round(rng.uniform(20, 3000) * scale, 2)})
+        cells.update(
+            {
+                "t2_regulation_issued": 0,
+                "t2_regulation_repealed": 0,
+                "t2_regulation_in_force": 0,
+                "t2_normative_doc_issued": issued,
+                "t2_normative_doc_repealed": repealed,
+                "t2_normative_doc_in_force": in_force,
+                "t2_admin_fee_amount": round(rng.uniform(20, 3000) * scale, 2),
+            }
+        )
     else:
         made = rng.randint(0, int(12 * scale) + 1)
-        cells.update({"t2_regulation_new_made": 0, "t2_regulation_new_published": 0, "t2_regulation_total_published": 0,
-                      "t2_normative_doc_new_made": made, "t2_normative_doc_new_published": made,
-                      "t2_normative_doc_total_published": made + rng.randint(10, 80)})
+        cells.update(
+            {
+                "t2_regulation_new_made": 0,
+                "t2_regulation_new_published": 0,
+                "t2_regulation_total_published": 0,
+                "t2_normative_doc_new_made": made,
+                "t2_normative_doc_new_published": made,
+                "t2_normative_doc_total_published": made + rng.randint(10, 80),
+            }
+        )
         for row in ("license", "other_service", "penalty", "coercion", "admin_fee"):
             cells[f"t2_{row}_prev_items"] = rng.randint(5, 400)
             cells[f"t2_{row}_change"] = rng.randint(-10, 15)
@@ -117,7 +150,7 @@ def table_cells(rng: random.Random, profile: dict, year: int, versions: dict, ca
         cells[t3_key("carried_over", col)] = carried
         cells[t3_key("total_processed", col)] = processed
         cells[t3_key("carried_forward", col)] = forward
-        for r, v in zip(rows, outcome):
+        for r, v in zip(rows, outcome, strict=False):
             cells[t3_key(r, col)] = v
         carried_out.append(forward)
     for r in [x.row for x in cat.t3_data_rows(version)]:
@@ -130,7 +163,11 @@ def table_cells(rng: random.Random, profile: dict, year: int, versions: dict, ca
         pending = rng.randint(0, total - corrected) if total - corrected > 0 else 0
         other = rng.randint(0, total - corrected - pending) if total - corrected - pending > 0 else 0
         upheld = total - corrected - pending - other
-        for outcome, v in zip(("upheld", "corrected", "other", "pending", "total"), (upheld, corrected, other, pending, total)):
+        for outcome, v in zip(
+            ("upheld", "corrected", "other", "pending", "total"),
+            (upheld, corrected, other, pending, total),
+            strict=False,
+        ):
             cells[t4_key(group, outcome)] = v
     return cells, carried_out
 

@@ -1,4 +1,5 @@
 """Narrative sections 一–六 with varied sentences (synthetic; never presented as real)."""
+
 from __future__ import annotations
 
 import random
@@ -45,11 +46,24 @@ OTHER = [
 
 
 def sections(rng: random.Random, name: str, league: str, year: int, new_requests: int) -> dict[str, list[str]]:
-    ctx = {"name": name, "league": league, "year": year, "new": new_requests, "items": rng.randint(300, 6000),
-           "policy": rng.randint(20, 400), "training": rng.randint(1, 6)}
+    ctx = {
+        "name": name,
+        "league": league,
+        "year": year,
+        "new": new_requests,
+        "items": rng.randint(300, 6000),
+        "policy": rng.randint(20, 400),
+        "training": rng.randint(1, 6),
+    }
     return {
-        "一": [rng.choice(OPENINGS).format(**ctx), rng.choice(ACTIVE).format(**ctx), rng.choice(REQUESTS).format(**ctx),
-              rng.choice(MANAGEMENT), rng.choice(PLATFORM), rng.choice(SUPERVISION).format(**ctx)],
+        "一": [
+            rng.choice(OPENINGS).format(**ctx),
+            rng.choice(ACTIVE).format(**ctx),
+            rng.choice(REQUESTS).format(**ctx),
+            rng.choice(MANAGEMENT),
+            rng.choice(PLATFORM),
+            rng.choice(SUPERVISION).format(**ctx),
+        ],
         "五": [rng.choice(PROBLEMS)],
         "六": [rng.choice(OTHER).format(**ctx)],
     }

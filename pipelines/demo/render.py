@@ -1,4 +1,5 @@
 """Render a synthetic report as a CMS web page, PDF-to-text output, a Word file or a PDF with ruled tables."""
+
 from __future__ import annotations
 
 import html
@@ -9,8 +10,11 @@ from .model import Report
 
 SYNTHETIC_NOTE = "示例数据（合成，仅供演示与测试）"
 SECTION_TITLES = {
-    "二": "二、主动公开政府信息情况", "三": "三、收到和处理政府信息公开申请情况",
-    "四": "四、政府信息公开行政复议、行政诉讼情况", "五": "五、存在的主要问题及改进情况", "六": "六、其他需要报告的事项",
+    "二": "二、主动公开政府信息情况",
+    "三": "三、收到和处理政府信息公开申请情况",
+    "四": "四、政府信息公开行政复议、行政诉讼情况",
+    "五": "五、存在的主要问题及改进情况",
+    "六": "六、其他需要报告的事项",
 }
 
 
@@ -21,9 +25,11 @@ def title(report: Report) -> str:
 def preamble(report: Report) -> str:
     basis = "国办公开办函〔2021〕30号" if report.versions["t3"] == "v2021" else "国办公开办函〔2019〕60号"
     scope = "汇总本地区各级行政机关政府信息公开工作情况，" if report.scope == "gov_aggregate" else ""
-    return (f"本报告根据《中华人民共和国政府信息公开条例》和《{basis}》要求编制，{scope}"
-            f"报告中所列数据统计期限自{report.year}年1月1日起至{report.year}年12月31日止。"
-            f"本报告电子版可在{report.unit.name}人民政府门户网站查阅。")
+    return (
+        f"本报告根据《中华人民共和国政府信息公开条例》和《{basis}》要求编制，{scope}"
+        f"报告中所列数据统计期限自{report.year}年1月1日起至{report.year}年12月31日止。"
+        f"本报告电子版可在{report.unit.name}人民政府门户网站查阅。"
+    )
 
 
 def _body_parts(report: Report):
@@ -36,8 +42,15 @@ def _body_parts(report: Report):
     else:
         t4_parts = [("t", layout.table4(report.cells))]
     parts = [("h", "一、总体情况")] + [("p", p) for p in report.sections["一"]]
-    parts += [("h", SECTION_TITLES["二"]), ("t", t2), ("h", SECTION_TITLES["三"]), ("t", t3),
-              ("h", SECTION_TITLES["四"]), *t4_parts, ("h", SECTION_TITLES["五"])]
+    parts += [
+        ("h", SECTION_TITLES["二"]),
+        ("t", t2),
+        ("h", SECTION_TITLES["三"]),
+        ("t", t3),
+        ("h", SECTION_TITLES["四"]),
+        *t4_parts,
+        ("h", SECTION_TITLES["五"]),
+    ]
     parts += [("p", p) for p in report.sections["五"]] + [("h", SECTION_TITLES["六"])]
     parts += [("p", p) for p in report.sections["六"]]
     return parts
@@ -57,10 +70,15 @@ def render_html(report: Report, encoding: str = "utf-8", declare_charset: bool =
             for row in value:
                 tds = "".join(
                     f'<td{f" rowspan={rs}" if rs > 1 else ""}{f" colspan={cs}" if cs > 1 else ""} align="center">{esc(t) or "&nbsp;"}</td>'
-                    for t, rs, cs in row)
+                    for t, rs, cs in row
+                )
                 rows.append(f"<tr>{tds}</tr>")
             out.append('<table border="1" cellspacing="0" cellpadding="4" width="100%">' + "".join(rows) + "</table>")
-    charset = f'<meta http-equiv="Content-Type" content="text/html; charset={ "gb2312" if encoding == "gbk" else encoding}">' if declare_charset else ""
+    charset = (
+        f'<meta http-equiv="Content-Type" content="text/html; charset={"gb2312" if encoding == "gbk" else encoding}">'
+        if declare_charset
+        else ""
+    )
     league = report.unit.parent_name
     page = f"""<!DOCTYPE html><html><head>{charset}<title>{esc(title(report))}_{esc(report.unit.name)}人民政府</title>
 <meta name="PubDate" content="{report.published_at} 09:30"><meta name="ContentSource" content="{esc(report.issuer)}">
@@ -78,7 +96,7 @@ def render_html(report: Report, encoding: str = "utf-8", declare_charset: bool =
 <div class="sidebar"><ul><li>政府信息公开指南</li><li>政府信息公开制度</li><li>法定主动公开内容</li><li>{esc(league)}政务公开</li></ul></div>
 <div class="article"><h1>{esc(title(report))}</h1><div class="info">发布时间：{report.published_at} 来源：{esc(report.issuer)}</div>
 <p class="synthetic">【{SYNTHETIC_NOTE}】</p><div class="TRS_Editor"><p style="text-indent:2em">{esc(preamble(report))}</p>
-{''.join(out)}<p style="text-align:right">{esc(report.issuer)}</p><p style="text-align:right">{_cn_date(report.published_at)}</p></div></div>
+{"".join(out)}<p style="text-align:right">{esc(report.issuer)}</p><p style="text-align:right">{_cn_date(report.published_at)}</p></div></div>
 <div class="footer">主办：{esc(report.unit.name)}人民政府办公室 &nbsp; 网站标识码 1506000000 &nbsp; <script>nav();</script></div></body></html>"""
     return page.encode("gb18030" if encoding == "gbk" else encoding)
 
@@ -115,6 +133,7 @@ def _markdown(grid: list) -> list[str]:
     """A table as an OCR/LLM conversion writes it (spec §8.4, 沭阳 2025): markdown pipes with a separator row, the
     applicant headers replaced by 数据1…, （六）其他处理 shortened to （六）其他, and table 3 chopped into one mini-table
     per group, each under a bogus header row ("项目 | 本年新收件数 | …") that is not a template label."""
+
     def line(cells: list[str]) -> str:
         return "| " + " | ".join(cells) + " |"
 
@@ -123,7 +142,11 @@ def _markdown(grid: list) -> list[str]:
         cells = ["（六）其他" if t == "（六）其他处理" else t for t, _, _ in row]
         if cells[:5] == layout.organisation_labels():
             cells = [f"数据{n}" for n in range(1, 6)]
-        if cells and cells[0].startswith(("（三）", "（四）", "（五）", "（六）", "（七）")) or cells[:1] == ["三、本年度办理结果"]:
+        if (
+            cells
+            and cells[0].startswith(("（三）", "（四）", "（五）", "（六）", "（七）"))
+            or cells[:1] == ["三、本年度办理结果"]
+        ):
             out += ["", line(BOGUS_HEADER), line(["---"] * len(BOGUS_HEADER))]
         out.append(line(cells))
         if i == 0:
@@ -154,8 +177,9 @@ def render_layout(report: Report) -> bytes:
         source = f"{tmp}/report.pdf"
         with open(source, "wb") as f:
             f.write(render_pdf(report))
-        done = subprocess.run([pdftotext, "-layout", "-enc", "UTF-8", source, "-"], capture_output=True, timeout=60,
-                              check=True)
+        done = subprocess.run(
+            [pdftotext, "-layout", "-enc", "UTF-8", source, "-"], capture_output=True, timeout=60, check=True
+        )
     return done.stdout
 
 
@@ -210,8 +234,11 @@ def render_pdf(report: Report) -> bytes:
     head = ParagraphStyle("head", parent=body, firstLineIndent=0, fontSize=12, spaceBefore=6)
     title_style = ParagraphStyle("title", parent=body, firstLineIndent=0, fontSize=16, leading=24, alignment=1)
     cell_style = ParagraphStyle("cell", fontName=_FONT, fontSize=7.5, leading=9.5, wordWrap="CJK", alignment=1)
-    story = [Paragraph(html_escape(title(report)), title_style), Paragraph(f"（{SYNTHETIC_NOTE}）", head),
-             Paragraph(html_escape(preamble(report)), body)]
+    story = [
+        Paragraph(html_escape(title(report)), title_style),
+        Paragraph(f"（{SYNTHETIC_NOTE}）", head),
+        Paragraph(html_escape(preamble(report)), body),
+    ]
     width = A4[0] - 36 * mm
     for kind, value in _body_parts(report):
         if kind == "h":
@@ -225,17 +252,29 @@ def render_pdf(report: Report) -> bytes:
             data = [[Paragraph(html_escape(t), cell_style) if len(t) > 7 else t for t in row] for row in matrix]
             col_widths = _col_widths(ncols, width)
             table = Table(data, colWidths=col_widths, repeatRows=0, splitByRow=1)
-            style = [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                     ("FONTNAME", (0, 0), (-1, -1), _FONT), ("FONTSIZE", (0, 0), (-1, -1), 7.5),
-                     ("ALIGN", (0, 0), (-1, -1), "CENTER")]
+            style = [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("FONTNAME", (0, 0), (-1, -1), _FONT),
+                ("FONTSIZE", (0, 0), (-1, -1), 7.5),
+                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+            ]
             style += [("SPAN", (c0, r0), (c1, r1)) for r0, c0, r1, c1 in spans]
             table.setStyle(TableStyle(style))
             story += [table, Spacer(1, 4 * mm)]
     story += [Paragraph(html_escape(report.issuer), body), Paragraph(_cn_date(report.published_at), body)]
     buffer = io.BytesIO()
-    SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=20 * mm,
-                      bottomMargin=20 * mm, title=title(report), author=SYNTHETIC_NOTE,
-                      invariant=1).build(story, onLaterPages=_page_number, onFirstPage=_page_number)
+    SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=20 * mm,
+        bottomMargin=20 * mm,
+        title=title(report),
+        author=SYNTHETIC_NOTE,
+        invariant=1,
+    ).build(story, onLaterPages=_page_number, onFirstPage=_page_number)
     return buffer.getvalue()
 
 

@@ -1,4 +1,5 @@
 """Parse generated documents back and compare with their truth: every cell, jurisdiction, year, versions."""
+
 from __future__ import annotations
 
 import json
@@ -40,11 +41,14 @@ def roundtrip(folder: str | Path, province: str = "内蒙古自治区") -> dict:
         result = parse_file(folder / truth["file"], province)
         problems = compare(truth, result)
         for stats in [by_format.setdefault(truth["format"], [0, 0])] + [
-                by_variant.setdefault(v, [0, 0]) for v in truth.get("variants", [])]:
+            by_variant.setdefault(v, [0, 0]) for v in truth.get("variants", [])
+        ]:
             stats[0] += 1
             stats[1] += not problems
         if problems:
             failures.append({"file": truth["file"], "problems": problems[:5]})
-    return {"by_format": {k: {"documents": v[0], "exact": v[1]} for k, v in by_format.items()},
-            "by_variant": {k: {"documents": v[0], "exact": v[1]} for k, v in sorted(by_variant.items())},
-            "failures": failures}
+    return {
+        "by_format": {k: {"documents": v[0], "exact": v[1]} for k, v in by_format.items()},
+        "by_variant": {k: {"documents": v[0], "exact": v[1]} for k, v in sorted(by_variant.items())},
+        "failures": failures,
+    }

@@ -1,4 +1,5 @@
 """The shipped unit outlines (`data/boundaries/<province code>.geojson`, built by scripts/build_boundaries.py)."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,15 @@ def boundary_rows() -> pl.DataFrame:
         source = f"{meta['package']} {meta['version']}（简化容差 {meta['tolerance_degrees']}°）"
         for feature in collection["features"]:
             props = feature["properties"]
-            rows.append({"code": props["code"], "name": props["name"], "level": props["level"],
-                         "parent_code": props["parent_code"],
-                         "geometry": json.dumps(feature["geometry"], separators=(",", ":")), "source": source})
+            rows.append(
+                {
+                    "code": props["code"],
+                    "name": props["name"],
+                    "level": props["level"],
+                    "parent_code": props["parent_code"],
+                    "geometry": json.dumps(feature["geometry"], separators=(",", ":")),
+                    "source": source,
+                }
+            )
     schema = {c: pl.Utf8 for c in ("code", "name", "level", "parent_code", "geometry", "source")}
     return pl.DataFrame(rows, schema=schema)

@@ -4,6 +4,7 @@ A labelled cell is *exact* when the parsed value equals the label. It is *silent
 (or is absent) while its status claims certainty (ok/derived/imputed) and the report has no failing check
 and no `incomplete` flag — the one kind of error an analyst could not see.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,9 +58,16 @@ def score_one(label: dict, result: dict) -> dict:
             flagged += 1
             wrong.append(f"{key}: got {got} want {expected} [{cell_status}]")
     template_ok = all(result.get("template", {}).get(t) == v for t, v in label.get("template", {}).items())
-    return {"cells": len(label["cells"]), "exact": exact, "silent": silent, "flagged": flagged,
-            "template_ok": template_ok, "year_ok": result.get("year") == label.get("year"), "wrong": wrong,
-            "error": result.get("error")}
+    return {
+        "cells": len(label["cells"]),
+        "exact": exact,
+        "silent": silent,
+        "flagged": flagged,
+        "template_ok": template_ok,
+        "year_ok": result.get("year") == label.get("year"),
+        "wrong": wrong,
+        "error": result.get("error"),
+    }
 
 
 def _same(got, expected) -> bool:
@@ -72,5 +80,7 @@ def format_report(report: dict) -> str:
     lines = [f"{'format':8} {'files':>5} {'cells':>6} {'exact':>6} {'exact%':>7} {'silent':>6} {'flagged':>7}"]
     for fmt, a in sorted(report["per_format"].items()) + [("TOTAL", report["total"])]:
         pct = 100 * a["exact"] / a["cells"] if a["cells"] else 0
-        lines.append(f"{fmt:8} {a['files']:>5} {a['cells']:>6} {a['exact']:>6} {pct:>6.2f}% {a['silent']:>6} {a['flagged']:>7}")
+        lines.append(
+            f"{fmt:8} {a['files']:>5} {a['cells']:>6} {a['exact']:>6} {pct:>6.2f}% {a['silent']:>6} {a['flagged']:>7}"
+        )
     return "\n".join(lines)

@@ -1,21 +1,22 @@
 """The template's identities, from the field catalogue, and the one evaluator every part uses: validation (which
 identities hold in a report), recovery (which readings of a damaged row fit) and the demo generator (that what it
 prints adds up)."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Mapping
 
 from catalogue import load_catalogue, t3_key, t4_key
 
 
 @dataclass(frozen=True)
 class Identity:
-    code: str                 # E1.natural_person, E2.granted, E6.review …
-    left: tuple[str, ...]     # cell keys summed on each side
+    code: str  # E1.natural_person, E2.granted, E6.review …
+    left: tuple[str, ...]  # cell keys summed on each side
     right: tuple[str, ...]
-    text: str                 # what is compared, in Chinese
+    text: str  # what is compared, in Chinese
 
     @property
     def cells(self) -> tuple[str, ...]:
@@ -26,7 +27,7 @@ class Identity:
         values = [value(k) for k in self.cells]
         if any(v is None for v in values):
             return None
-        return sum(values[:len(self.left)]), sum(values[len(self.left):])
+        return sum(values[: len(self.left)]), sum(values[len(self.left) :])
 
     def holds(self, value: Callable[[str], float | int | None]) -> bool | None:
         sums = self.sides(value)
@@ -47,19 +48,38 @@ def instances(t3_version: str | None, has_t4: bool) -> tuple[Identity, ...]:
         outcome_rows = [r.row for r in rows if r.group]
         named = lambda names: outcome_rows if names == "outcome_rows" else names  # noqa: E731
         for col in cat.t3_columns:
-            out += [Identity(f"{rule['code']}.{col}", tuple(t3_key(r, col) for r in named(rule["left"])),
-                             tuple(t3_key(r, col) for r in named(rule["right"])), rule["text"].format(name=columns[col]))
-                    for rule in rules if rule["table"] == "t3" and rule["over"] == "column"]
+            out += [
+                Identity(
+                    f"{rule['code']}.{col}",
+                    tuple(t3_key(r, col) for r in named(rule["left"])),
+                    tuple(t3_key(r, col) for r in named(rule["right"])),
+                    rule["text"].format(name=columns[col]),
+                )
+                for rule in rules
+                if rule["table"] == "t3" and rule["over"] == "column"
+            ]
         for rule in (r for r in rules if r["table"] == "t3" and r["over"] == "row"):
             left = cat.t3_columns[:6] if rule["left"] == "applicant_columns" else rule["left"]
-            out += [Identity(f"{rule['code']}.{row.row}", tuple(t3_key(row.row, c) for c in left),
-                             tuple(t3_key(row.row, c) for c in rule["right"]), rule["text"].format(name=row.label))
-                    for row in rows]
+            out += [
+                Identity(
+                    f"{rule['code']}.{row.row}",
+                    tuple(t3_key(row.row, c) for c in left),
+                    tuple(t3_key(row.row, c) for c in rule["right"]),
+                    rule["text"].format(name=row.label),
+                )
+                for row in rows
+            ]
     if has_t4:
         for rule in (r for r in rules if r["table"] == "t4"):
-            out += [Identity(f"{rule['code']}.{group}", tuple(t4_key(group, o) for o in rule["left"]),
-                             tuple(t4_key(group, o) for o in rule["right"]), rule["text"].format(name=groups[group]))
-                    for group in cat.t4_groups]
+            out += [
+                Identity(
+                    f"{rule['code']}.{group}",
+                    tuple(t4_key(group, o) for o in rule["left"]),
+                    tuple(t4_key(group, o) for o in rule["right"]),
+                    rule["text"].format(name=groups[group]),
+                )
+                for group in cat.t4_groups
+            ]
     return tuple(out)
 
 

@@ -1,4 +1,5 @@
 """Report metadata from the document: issuer as printed, report year, publish date, scope, legal deadline."""
+
 from __future__ import annotations
 
 import re
@@ -7,13 +8,21 @@ from datetime import date
 from .model import Document
 from .normalize import nfkc
 
-_TITLE = re.compile(r"([\u4e00-\u9fff（）()·]{2,40}?)\s*(\d{4})\s*年度?\s*(?:政府信息公开|政务公开|信息公开)[\u4e00-\u9fff]{0,8}报告")
-_TITLE_NO_ISSUER = re.compile(r"(\d{4})\s*年度?\s*([\u4e00-\u9fff（）()·]{2,40}?)\s*(?:政府信息公开|信息公开)[\u4e00-\u9fff]{0,8}报告")
+_TITLE = re.compile(
+    r"([\u4e00-\u9fff（）()·]{2,40}?)\s*(\d{4})\s*年度?\s*(?:政府信息公开|政务公开|信息公开)[\u4e00-\u9fff]{0,8}报告"
+)
+_TITLE_NO_ISSUER = re.compile(
+    r"(\d{4})\s*年度?\s*([\u4e00-\u9fff（）()·]{2,40}?)\s*(?:政府信息公开|信息公开)[\u4e00-\u9fff]{0,8}报告"
+)
 _PERIOD = re.compile(r"(\d{4})\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-|－)\s*(\d{4})\s*年\s*12\s*月\s*31\s*日")
-_PUBLISHED = re.compile(r"(?:发布时间|发布日期|发文日期|成文日期|时间)\s*[:：]?\s*(\d{4})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
+_PUBLISHED = re.compile(
+    r"(?:发布时间|发布日期|发文日期|成文日期|时间)\s*[:：]?\s*(\d{4})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})"
+)
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _COMPILER = re.compile(r"本报告(?:由|是)([\u4e00-\u9fff]{4,30}?)(?:根据|依据|按照|编制)")
-_AREA_WIDE = re.compile(r"全(?:市|区|旗|县|盟)(?:共|累计|各级|各地|各单位|政府信息公开)|各级政府及其部门|全(?:市|区|旗|县)范围内")
+_AREA_WIDE = re.compile(
+    r"全(?:市|区|旗|县|盟)(?:共|累计|各级|各地|各单位|政府信息公开)|各级政府及其部门|全(?:市|区|旗|县)范围内"
+)
 _AGGREGATE = re.compile(r"汇总|各级行政机关|各苏木镇|各乡镇|旗直各部门|县直各部门|市直各部门|各有关单位")
 
 
@@ -26,10 +35,14 @@ def report_title(doc: Document) -> str:
 def _find_title(doc: Document) -> str:
     lines = [b.text for b in doc.blocks[:12]]
     # a title broken over two lines: "洪泽区人民政府" / "2023 年政府信息公开工作年度报告"
-    joined = [prev + line if re.match(r"\s*\d{4}\s*年", line) and len(prev) < 30 else line
-              for prev, line in zip([""] + lines, lines)]
+    joined = [
+        prev + line if re.match(r"\s*\d{4}\s*年", line) and len(prev) < 30 else line
+        for prev, line in zip([""] + lines, lines, strict=False)
+    ]
     # ... or a long title wrapped before its last characters: "…工作年度" / "报告"
-    wrapped = [line + nxt for line, nxt in zip(lines, lines[1:]) if len(nxt) <= 12 and nxt.strip().endswith("告")]
+    wrapped = [
+        line + nxt for line, nxt in zip(lines, lines[1:], strict=False) if len(nxt) <= 12 and nxt.strip().endswith("告")
+    ]
     candidates = [doc.meta.get("article_title", ""), doc.title] + wrapped + joined
     for text in candidates:
         text = nfkc(text or "")
@@ -64,11 +77,16 @@ def issuer_and_year(doc: Document) -> tuple[str, int | None, str]:
 def published_at(doc: Document, year: int | None = None) -> tuple[str | None, str]:
     """Publication date from the page metadata, else the signature date. A date inside the report year is
     impossible (a report is published after its year ends) and is ignored as a CMS default."""
+
     def plausible(iso: str | None) -> bool:
         return bool(iso) and (year is None or f"{year}-12-31" < iso <= f"{year + 2}-12-31")
 
-    head = nfkc(" ".join([doc.meta.get("published_at_raw", ""), doc.meta.get("page_text_head", "")]
-                         + [b.text for b in doc.blocks[:8]]))
+    head = nfkc(
+        " ".join(
+            [doc.meta.get("published_at_raw", ""), doc.meta.get("page_text_head", "")]
+            + [b.text for b in doc.blocks[:8]]
+        )
+    )
     for m in _PUBLISHED.finditer(head):
         if plausible(_iso(m.groups())):
             return _iso(m.groups()), "page metadata"

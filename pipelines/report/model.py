@@ -4,6 +4,7 @@ A document is an ordered list of blocks. A block is a row of cells: a paragraph 
 a table row is a row of cells with row/colspans already resolved (a spanned cell appears once, at its
 first position; `span_filler` marks the positions it covers). Provenance travels with every cell.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

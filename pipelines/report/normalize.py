@@ -1,4 +1,5 @@
 """Text normalisation shared by every reader and matcher (spec §8.0)."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Parse one document into the public result contract (see README, "nianbao parse --json")."""
+
 from __future__ import annotations
 
 import hashlib
@@ -22,7 +23,12 @@ def parse_file(path: str | Path, province: str | None = None) -> dict:
     try:
         data = read_safely(os.fsencode(path))  # never blocks on a pipe or device, never reads a huge file
     except OverflowError as exc:
-        return _error(path.name, "", "too_large", f"the file is {exc.args[0] / 1e6:.0f} MB; reports over {MAX_BYTES // 2**20} MB are refused")
+        return _error(
+            path.name,
+            "",
+            "too_large",
+            f"the file is {exc.args[0] / 1e6:.0f} MB; reports over {MAX_BYTES // 2**20} MB are refused",
+        )
     except IsADirectoryError as exc:
         return _error(path.name, "", "not_regular_file", f"not a regular file ({exc.strerror}): nothing was read")
     except OSError as exc:
@@ -43,8 +49,14 @@ def parse_bytes(data: bytes, name: str = "", province: str | None = None, hint_c
 
 
 def _error(name: str, sha: str, code: str, reason: str) -> dict:
-    return {"file": name, "sha256": sha, "parser_version": PARSER_VERSION, "status": "error",
-            "error": reason, "error_code": code}
+    return {
+        "file": name,
+        "sha256": sha,
+        "parser_version": PARSER_VERSION,
+        "status": "error",
+        "error": reason,
+        "error_code": code,
+    }
 
 
 def _parse(data: bytes, name: str, sha: str, province: str | None, hint_code: str | None = None) -> dict:
@@ -54,37 +66,64 @@ def _parse(data: bytes, name: str, sha: str, province: str | None, hint_code: st
     narrative_numbers = frozenset(re.findall(r"\d+", " ".join(r.label for r in rows if not r.values)))
     tables = recognize(rows, year, narrative_numbers)
     if not any(tables.template.values()):
-        raise ReportError("not_report", "no annual-report tables found: this does not look like a 政府信息公开工作年度报告")
+        raise ReportError(
+            "not_report", "no annual-report tables found: this does not look like a 政府信息公开工作年度报告"
+        )
     checks = validate(tables)
     resolution = resolve_with_hint(issuer or "", province, year, hint_code)
     report_scope = metadata.scope(resolution.issuer_kind, doc)
     level = report_level(resolution.issuer_kind, report_scope)
     body = body_of(level, resolution.issuer_kind, resolution.department, resolution.township, issuer or "")
     if resolution.conflict:
-        checks.append(Check("QC_REGISTRY", "fail", f"报告正文署名指向{resolution.conflict}，来源登记为"
-                            f"{resolution.name}（{resolution.code}），已按来源登记归属，请核对", "warn", "quality"))
+        checks.append(
+            Check(
+                "QC_REGISTRY",
+                "fail",
+                f"报告正文署名指向{resolution.conflict}，来源登记为"
+                f"{resolution.name}（{resolution.code}），已按来源登记归属，请核对",
+                "warn",
+                "quality",
+            )
+        )
     published, published_source = metadata.published_at(doc, year)
     values, statuses, missing = _expected_cells(tables)
     default = metadata.default_version(year)
     mismatched = {t: v for t, v in tables.template.items() if v and default and v != default}
     if mismatched:
-        checks.append(Check("VERSION_MISMATCH", "fail", f"{year} 年度报告应使用 {default} 格式，实际："
-                            + "、".join(f"{table_name(t)} {v}" for t, v in mismatched.items()), "warn", "template"))
+        checks.append(
+            Check(
+                "VERSION_MISMATCH",
+                "fail",
+                f"{year} 年度报告应使用 {default} 格式，实际："
+                + "、".join(f"{table_name(t)} {v}" for t, v in mismatched.items()),
+                "warn",
+                "template",
+            )
+        )
     gaps = _gaps(tables, statuses, missing, checks)
     status = "partial" if gaps else "ok"
     result = {
-        "file": name, "sha256": sha, "parser_version": PARSER_VERSION, "format": doc.fmt,
+        "file": name,
+        "sha256": sha,
+        "parser_version": PARSER_VERSION,
+        "format": doc.fmt,
         "status": status,
         "template": tables.template,
         "cells": values,
         "cell_status": statuses,
         "provenance": {k: {"where": c.source, "raw": c.raw, "note": c.note} for k, c in tables.cells.items()},
         "checks": [c.as_dict() for c in checks],
-        "issuer": issuer, "year": year, "year_source": year_source,
-        "published_at": published, "published_at_source": published_source,
-        "jurisdiction": resolution.as_dict(), "issuer_kind": resolution.issuer_kind,
-        "scope": report_scope, "deadline": metadata.deadline(year, report_scope),
-        "report_level": level, "body": {"kind": body.kind, "key": body.key, "name": body.name},
+        "issuer": issuer,
+        "year": year,
+        "year_source": year_source,
+        "published_at": published,
+        "published_at_source": published_source,
+        "jurisdiction": resolution.as_dict(),
+        "issuer_kind": resolution.issuer_kind,
+        "scope": report_scope,
+        "deadline": metadata.deadline(year, report_scope),
+        "report_level": level,
+        "body": {"kind": body.kind, "key": body.key, "name": body.name},
         "title": metadata.report_title(doc),
         "text": doc.full_text(),
         "notes": tables.notes,
@@ -111,8 +150,11 @@ def _gaps(tables, statuses: dict, missing: list[str], checks) -> list[str]:
     gaps = [f"{t} not found" for t, v in tables.template.items() if not v] + list(tables.missing_rows)
     unread = [k for k in missing if k not in tables.cells]
     uncertain = [k for k, s in statuses.items() if s == "uncertain"]
-    not_read = [k for k, s in statuses.items() if s == "missing" and (tables.cells.get(k) is None
-                or tables.cells[k].note not in ("blank", "dash"))]
+    not_read = [
+        k
+        for k, s in statuses.items()
+        if s == "missing" and (tables.cells.get(k) is None or tables.cells[k].note not in ("blank", "dash"))
+    ]
     for label, keys in (("cells not read", sorted(set(unread) | set(not_read))), ("uncertain cells", uncertain)):
         if keys:
             rows = list(dict.fromkeys(_row_of(k) for k in keys))

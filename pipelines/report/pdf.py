@@ -9,6 +9,7 @@ objects (stroked lines and the sides of rectangles, thin filled bars included) a
 edges that touch form one table; the table's grid is every distinct edge position, and neighbouring grid cells with
 no edge between them are one merged cell. Each character goes to the cell holding its centre.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -19,9 +20,11 @@ from .errors import ReportError
 from .model import Block, Cell, Document
 from .normalize import nfkc_spaces
 
-TOLERANCE = 3.0        # snap, join and intersection tolerance (pt), as pdfplumber's defaults
-MIN_EDGE = 3.0         # shorter edges are noise
-_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–]\s*)?(?:第\s*)?\d{1,3}(?:\s*页)?(?:\s*/\s*(?:共\s*)?\d{1,3}\s*页?)?(?:\s*[-—–])?\s*$")
+TOLERANCE = 3.0  # snap, join and intersection tolerance (pt), as pdfplumber's defaults
+MIN_EDGE = 3.0  # shorter edges are noise
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-—–]\s*)?(?:第\s*)?\d{1,3}(?:\s*页)?(?:\s*/\s*(?:共\s*)?\d{1,3}\s*页?)?(?:\s*[-—–])?\s*$"
+)
 
 
 def read_pdf(data: bytes) -> Document:
@@ -58,8 +61,9 @@ def read_pdf(data: bytes) -> Document:
     if chars_seen == 0:
         raise ReportError("needs_ocr", "needs OCR: the PDF has no text layer (a scanned image)")
     running = _running_lines(pages_blocks, heights)
-    blocks = [block for items in pages_blocks for top, block in items
-              if not (block.kind == "text" and block.text in running)]
+    blocks = [
+        block for items in pages_blocks for top, block in items if not (block.kind == "text" and block.text in running)
+    ]
     return Document(blocks, fmt="pdf", meta={"pages": pages})
 
 
@@ -67,9 +71,10 @@ def _running_lines(pages_blocks: list[list[tuple[float, Block]]], heights: list[
     """Page headers and footers: the same text line in the top or bottom tenth of at least two pages
     (a line of the report's own text does not repeat like that)."""
     seen: dict[str, int] = {}
-    for items, height in zip(pages_blocks, heights):
-        margins = {block.text for top, block in items
-                   if block.kind == "text" and (top < 0.1 * height or top > 0.9 * height)}
+    for items, height in zip(pages_blocks, heights, strict=False):
+        margins = {
+            block.text for top, block in items if block.kind == "text" and (top < 0.1 * height or top > 0.9 * height)
+        }
         for text in margins:
             seen[text] = seen.get(text, 0) + 1
     return {text for text, count in seen.items() if count >= 2 and len(pages_blocks) >= 2}
@@ -252,8 +257,9 @@ class _Grid:
     @staticmethod
     def _covered(lines: list[list], position: float, start: float, end: float) -> bool:
         """An edge at `position` runs along the side from start to end (within the tolerance)."""
-        return any(abs(p - position) <= TOLERANCE and s <= start + TOLERANCE and e >= end - TOLERANCE
-                   for p, s, e in lines)
+        return any(
+            abs(p - position) <= TOLERANCE and s <= start + TOLERANCE and e >= end - TOLERANCE for p, s, e in lines
+        )
 
     def _find(self, i: int) -> int:
         while self.owner[i] != i:
@@ -326,7 +332,7 @@ def _page_blocks(chars: list[tuple], edges: list[tuple], number: int) -> list[tu
         else:
             loose.append(ch)
     items: list[tuple[float, Block]] = []
-    for t_index, (grid, bucket) in enumerate(zip(grids, buckets), start=1):
+    for t_index, (grid, bucket) in enumerate(zip(grids, buckets, strict=False), start=1):
         items += _table_rows(grid, bucket, number, number * 100 + t_index, t_index)
     for top, text in _text_lines(loose):
         if text and not _PAGE_NUMBER.match(text):

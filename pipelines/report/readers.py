@@ -1,13 +1,14 @@
 """Readers: bytes of a text, HTML, PDF or Word file → one normalised `Document`."""
+
 from __future__ import annotations
 
 import errno
 import html
 import io
 import os
-import stat
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 import zipfile
@@ -22,8 +23,32 @@ from .normalize import nfkc_spaces
 MAX_BYTES = 64 * 1024 * 1024
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # a Word report is rarely over 20 MB unpacked, images included
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
-_BLOCK_TAGS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article",
-               "header", "footer", "ul", "ol", "dd", "dt", "center", "blockquote", "pre", "form", "hr"}
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "br",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "tr",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "ul",
+    "ol",
+    "dd",
+    "dt",
+    "center",
+    "blockquote",
+    "pre",
+    "form",
+    "hr",
+}
 _DROP_TAGS = ["script", "style", "noscript", "iframe", "svg", "template", "select", "button", "input"]
 
 
@@ -35,8 +60,15 @@ def read_safely(path: bytes, limit: int = MAX_BYTES, follow_symlinks: bool = Tru
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            kind = ("directory" if stat.S_ISDIR(info.st_mode) else "named pipe" if stat.S_ISFIFO(info.st_mode)
-                    else "device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "special file")
+            kind = (
+                "directory"
+                if stat.S_ISDIR(info.st_mode)
+                else "named pipe"
+                if stat.S_ISFIFO(info.st_mode)
+                else "device"
+                if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+                else "special file"
+            )
             raise IsADirectoryError(errno.EINVAL, kind)
         if info.st_size > limit:
             raise OverflowError(info.st_size)
@@ -51,7 +83,6 @@ def read_safely(path: bytes, limit: int = MAX_BYTES, follow_symlinks: bool = Tru
         os.close(fd)
 
 
-
 def sniff_format(data: bytes, name: str = "") -> str:
     head = data[:4096]
     if head.startswith(b"%PDF"):
@@ -64,14 +95,21 @@ def sniff_format(data: bytes, name: str = "") -> str:
     if suffix in (".pdf", ".docx", ".doc") and not data.strip():
         raise ReportError("empty", "the file is empty")
     lowered = head.lower()
-    if b"<html" in lowered or b"<table" in lowered or b"<!doctype html" in lowered or suffix in (".html", ".htm", ".shtml"):
+    if (
+        b"<html" in lowered
+        or b"<table" in lowered
+        or b"<!doctype html" in lowered
+        or suffix in (".html", ".htm", ".shtml")
+    ):
         return "html"
     return "txt"
 
 
 def read_document(data: bytes, name: str = "") -> Document:
     if len(data) > MAX_BYTES:
-        raise ReportError("too_large", f"the file is {len(data) / 1e6:.0f} MB; reports over {MAX_BYTES // 2**20} MB are refused")
+        raise ReportError(
+            "too_large", f"the file is {len(data) / 1e6:.0f} MB; reports over {MAX_BYTES // 2**20} MB are refused"
+        )
     if not data.strip():
         raise ReportError("empty", "the file is empty")
     fmt = sniff_format(data, name)
@@ -103,12 +141,18 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
 
     best = from_bytes(data).best()
     if best is None:
-        raise ReportError("undecodable", "the text encoding could not be determined (not UTF-8, GBK or any known charset)")
+        raise ReportError(
+            "undecodable", "the text encoding could not be determined (not UTF-8, GBK or any known charset)"
+        )
     text = str(best)
     non_ascii = [c for c in text if ord(c) > 127]
-    cjk = sum(1 for c in non_ascii if "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef")
+    cjk = sum(
+        1 for c in non_ascii if "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef"
+    )
     if non_ascii and cjk / len(non_ascii) < 0.5:
-        raise ReportError("undecodable", f"the bytes are not UTF-8 or GBK Chinese text (best guess {best.encoding} gives no Chinese)")
+        raise ReportError(
+            "undecodable", f"the bytes are not UTF-8 or GBK Chinese text (best guess {best.encoding} gives no Chinese)"
+        )
     if text.count("\ufffd") > max(10, len(text) // 100):
         raise ReportError("undecodable", f"the bytes do not decode cleanly as {best.encoding}")
     return text, best.encoding
@@ -233,11 +277,10 @@ def _html_blocks(content) -> list[Block]:
 
     markup = _MARKUP_NOISE.sub("", lxml.html.tostring(content, encoding=str, with_tail=False))
     blocks: list[Block] = []
-    position = tables = 0
-    for start, end in _top_level_tables(markup):
+    position = 0
+    for number, (start, end) in enumerate(_top_level_tables(markup), start=1):
         _paragraph_blocks(markup[position:start], blocks)
-        tables += 1
-        blocks.extend(_table_blocks(markup[start:end], tables))
+        blocks.extend(_table_blocks(markup[start:end], number))
         position = end
     _paragraph_blocks(markup[position:], blocks)
     return blocks
@@ -318,7 +361,7 @@ def _flatten_inner_tables(markup: str) -> str:
                 inner_start = edge.start()
         else:
             if depth == 2:
-                out += [markup[position:inner_start], _ANY_TAG.sub("", markup[inner_start:edge.end()])]
+                out += [markup[position:inner_start], _ANY_TAG.sub("", markup[inner_start : edge.end()])]
                 position = edge.end()
             depth -= 1
     return "".join(out) + markup[position:]
@@ -347,8 +390,11 @@ def read_docx(data: bytes) -> Document:
         raise ReportError("not_word", "the file is a ZIP archive but not a Word document (no word/document.xml)")
     unpacked = sum(info.file_size for info in archive.infolist())
     if unpacked > MAX_UNPACKED_BYTES:  # the sizes zipfile will read are bounded by these declared sizes
-        raise ReportError("zip_bomb", f"the Word file would unpack to {unpacked / 2**20:.0f} MB "
-                          f"(limit {MAX_UNPACKED_BYTES // 2**20} MB): refused as a likely ZIP bomb")
+        raise ReportError(
+            "zip_bomb",
+            f"the Word file would unpack to {unpacked / 2**20:.0f} MB "
+            f"(limit {MAX_UNPACKED_BYTES // 2**20} MB): refused as a likely ZIP bomb",
+        )
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
@@ -396,14 +442,30 @@ def _is_vmerge_continuation(cell) -> bool:
 def read_doc(data: bytes) -> Document:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if not soffice:
-        raise ReportError("needs_libreoffice", "legacy .doc file: install LibreOffice (apt-get install libreoffice-writer) to convert it")
+        raise ReportError(
+            "needs_libreoffice",
+            "legacy .doc file: install LibreOffice (apt-get install libreoffice-writer) to convert it",
+        )
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "report.doc"
         source.write_bytes(data)
         # a profile of its own: LibreOffice instances sharing one profile block each other (parallel parsing)
         profile = Path(tmp, "profile").as_uri()
-        subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "docx",
-                        "--outdir", tmp, str(source)], capture_output=True, timeout=120, check=False)
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation={profile}",
+                "--headless",
+                "--convert-to",
+                "docx",
+                "--outdir",
+                tmp,
+                str(source),
+            ],
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
         converted = Path(tmp) / "report.docx"
         if not converted.exists():
             raise ReportError("corrupt", "LibreOffice could not convert the .doc file")

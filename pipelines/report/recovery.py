@@ -3,6 +3,7 @@
 Each function returns candidate value lists of the required length; the caller keeps those that satisfy the
 identities and marks the result `imputed` (one candidate left) or `uncertain` (several left).
 """
+
 from __future__ import annotations
 
 from itertools import combinations
@@ -13,13 +14,13 @@ MAX_CANDIDATES = 20000
 def run_expansions(values: list[int], width: int) -> list[list[int]]:
     """Undo a crawler that collapsed runs of equal neighbours ('2 0 0 0 0 0 2' → '2 0 2')."""
     k = len(values)
-    if k == 0 or k > width or any(a == b for a, b in zip(values, values[1:])):
+    if k == 0 or k > width or any(a == b for a, b in zip(values, values[1:], strict=False)):
         return []
     out = []
     for cuts in combinations(range(1, width), k - 1):
         bounds = (0, *cuts, width)
         row = []
-        for value, (lo, hi) in zip(values, zip(bounds, bounds[1:])):
+        for value, (lo, hi) in zip(values, zip(bounds, bounds[1:], strict=False), strict=False):
             row.extend([value] * (hi - lo))
         out.append(row)
         if len(out) >= MAX_CANDIDATES:
@@ -35,7 +36,7 @@ def digit_splits(digits: str, width: int) -> list[list[int]]:
     out = []
     for cuts in combinations(range(1, n), width - 1):
         bounds = (0, *cuts, n)
-        parts = [digits[lo:hi] for lo, hi in zip(bounds, bounds[1:])]
+        parts = [digits[lo:hi] for lo, hi in zip(bounds, bounds[1:], strict=False)]
         if any(len(p) > 1 and p[0] == "0" for p in parts):
             continue
         out.append([int(p) for p in parts])
@@ -49,7 +50,7 @@ def merged_neighbours(values: list[str], width: int) -> list[list[int]]:
     out = []
     if len(values) == width + 1:
         for i in range(len(values) - 1):
-            joined = values[:i] + [values[i] + values[i + 1]] + values[i + 2:]
+            joined = values[:i] + [values[i] + values[i + 1]] + values[i + 2 :]
             if all(v.isdigit() for v in joined):
                 out.append([int(v) for v in joined])
         for window in (values[1:], values[:-1]):

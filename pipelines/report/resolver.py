@@ -3,6 +3,7 @@
 Never guesses: a name that exists in several places without context is `ambiguous` (with candidates);
 text that names no division is `unknown`.
 """
+
 from __future__ import annotations
 
 import csv
@@ -15,7 +16,9 @@ from .normalize import nfkc
 
 DATA = Path(__file__).with_name("data")
 LEVEL_RANK = {"province": 0, "prefecture": 1, "county": 2}
-_TITLE_NOISE = re.compile(r"\d{4}\s*年度?|政府信息公开(?:工作)?(?:年度)?报告|政务信息公开.*报告|年度报告|工作报告|关于|的$")
+_TITLE_NOISE = re.compile(
+    r"\d{4}\s*年度?|政府信息公开(?:工作)?(?:年度)?报告|政务信息公开.*报告|年度报告|工作报告|关于|的$"
+)
 _GOV_SUFFIX = ("人民政府办公室", "人民政府办公厅", "人民政府", "行政公署办公室", "行政公署", "政府办公室", "政府办")
 _TOWNSHIP = re.compile(r"([\u4e00-\u9fff]{1,10}?(?:苏木|镇|乡|街道办事处|街道|嘎查|农场|牧场))")
 _TOWNSHIP_SUFFIX = ("", "人民政府", "政府", "人民政府办公室", "政府办公室", "党政办公室", "党政综合办公室", "办事处")
@@ -74,20 +77,37 @@ def _index() -> _Index:
     by_code: dict[str, Division] = {}
     with open(DATA / "cn_divisions_2024.csv", encoding="utf-8") as f:
         for r in csv.DictReader(f):
-            d = Division(r["code"], r["name"], r["level"], r["parent_code"], r["parent_name"],
-                         r["province_code"], r["province_name"])
+            d = Division(
+                r["code"],
+                r["name"],
+                r["level"],
+                r["parent_code"],
+                r["parent_name"],
+                r["province_code"],
+                r["province_name"],
+            )
             by_code[d.code] = d
             by_name.setdefault(d.name, []).append(d)
     with open(DATA / "cn_division_changes.csv", encoding="utf-8") as f:
         for r in csv.DictReader(f):
             if r["status"] == "in_use" or not r["end_year"]:
                 continue
-            province = next((p for p in by_code.values() if p.level == "province" and p.name == r["province_name"]), None)
+            province = next(
+                (p for p in by_code.values() if p.level == "province" and p.name == r["province_name"]), None
+            )
             parent = next((d for d in by_name.get(r["prefecture_name"], []) if d.level == "prefecture"), None)
-            d = Division(r["code"], r["name"], r["level"], parent.code if parent else (province.code if province else ""),
-                         parent.name if parent else (province.name if province else ""),
-                         province.code if province else "", r["province_name"],
-                         int(r["start_year"] or 0), int(r["end_year"]), r["successor_codes"].split(";")[0].split("[")[0])
+            d = Division(
+                r["code"],
+                r["name"],
+                r["level"],
+                parent.code if parent else (province.code if province else ""),
+                parent.name if parent else (province.name if province else ""),
+                province.code if province else "",
+                r["province_name"],
+                int(r["start_year"] or 0),
+                int(r["end_year"]),
+                r["successor_codes"].split(";")[0].split("[")[0],
+            )
             by_name.setdefault(d.name, []).append(d)
     # "呼和浩特经济技术开发区", "鄂尔多斯生态环境局": prefecture names are often written without 市
     for d in [d for ds in list(by_name.values()) for d in ds if d.level == "prefecture" and d.valid_to == 9999]:
@@ -116,7 +136,7 @@ def _mentions(text: str) -> list[tuple[int, str, list[Division]]]:
     out, i = [], 0
     while i < len(text):
         for length in idx.lengths:
-            piece = text[i:i + length]
+            piece = text[i : i + length]
             if len(piece) < length:
                 continue
             if piece in idx.by_name:
@@ -148,7 +168,9 @@ def resolve(text: str, province: str | None = None, year: int | None = None) -> 
     for pos, name, candidates in mentions:
         valid = [d for d in candidates if year is None or d.valid_from <= year < d.valid_to] or candidates
         if province and len(valid) > 1:  # the office's province breaks a tie; it never excludes a unique name
-            valid = [d for d in valid if province in (d.province, d.province_code) or d.province.startswith(province)] or valid
+            valid = [
+                d for d in valid if province in (d.province, d.province_code) or d.province.startswith(province)
+            ] or valid
         # a name is decided by another mention in the same text (its parent or province)
         in_context = [d for d in valid if d.parent_name in context or d.province in context or d.level == "province"]
         pick = in_context if len(valid) > 1 and in_context else valid
@@ -158,22 +180,35 @@ def resolve(text: str, province: str | None = None, year: int | None = None) -> 
         if len(pick) == 1:
             chosen_mentions.append((pos, name, pick[0]))
         elif len(pick) > 1:
-            return Resolution("ambiguous", issuer_kind=_kind(issuer, None),
-                              candidates=[_brief(d) for d in pick],
-                              reason=f"{name} exists in {len(pick)} places; give --province")
+            return Resolution(
+                "ambiguous",
+                issuer_kind=_kind(issuer, None),
+                candidates=[_brief(d) for d in pick],
+                reason=f"{name} exists in {len(pick)} places; give --province",
+            )
     if not chosen_mentions:
         return Resolution("unknown", issuer_kind=_kind(issuer, None), reason="no division valid for the report's year")
     target = _target(issuer, chosen_mentions)
     kind = _kind(issuer, target)
     d = target[2]
-    res = Resolution("resolved", d.code, d.name, d.level, d.parent_code, d.parent_name, d.province, d.province_code,
-                     kind, current_code=d.successor or d.code)
-    rest = issuer[target[0] + len(target[1]):]
+    res = Resolution(
+        "resolved",
+        d.code,
+        d.name,
+        d.level,
+        d.parent_code,
+        d.parent_name,
+        d.province,
+        d.province_code,
+        kind,
+        current_code=d.successor or d.code,
+    )
+    rest = issuer[target[0] + len(target[1]) :]
     township = _TOWNSHIP.match(rest)
     if kind == "township" and township:
         res.township = township.group(1)
     if kind in ("department", "branch", "vertical", "development_zone"):
-        res.department = issuer[chosen_mentions[0][0]:] if kind == "branch" else (rest or issuer)
+        res.department = issuer[chosen_mentions[0][0] :] if kind == "branch" else (rest or issuer)
     return res
 
 
@@ -183,7 +218,7 @@ def _target(issuer: str, mentions: list[tuple[int, str, Division]]) -> tuple[int
 
 
 def _kind(issuer: str, target) -> str:
-    rest = issuer[target[0] + len(target[1]):] if target else issuer
+    rest = issuer[target[0] + len(target[1]) :] if target else issuer
     if _VERTICAL.search(issuer):
         return "vertical"
     if re.search(r"分局$", issuer) and target and target[0] > 0:
@@ -191,7 +226,7 @@ def _kind(issuer: str, target) -> str:
     if _ZONE.search(rest if target else issuer):
         return "development_zone"
     township = _TOWNSHIP.match(rest)
-    if township and rest[township.end():] in _TOWNSHIP_SUFFIX:  # not 住房和城乡建设局, whose 城乡 ends in 乡
+    if township and rest[township.end() :] in _TOWNSHIP_SUFFIX:  # not 住房和城乡建设局, whose 城乡 ends in 乡
         return "township"
     if rest.endswith(_GOV_SUFFIX) or rest in ("", "人民政府", "政府"):
         if "办公室" in rest or "办公厅" in rest or rest.endswith("政府办"):
@@ -217,10 +252,18 @@ def resolve_with_hint(text: str, province: str | None, year: int | None, hint_co
     if res.status == "ambiguous":
         inside = [c for c in res.candidates if hint.code in (c["code"], _parent_of(c["code"]))]
         if len(inside) == 1:
-            return _from_division(division(inside[0]["code"]), res, text, "ambiguous name decided by the source registry")
+            return _from_division(
+                division(inside[0]["code"]), res, text, "ambiguous name decided by the source registry"
+            )
     conflict = f"{res.name}（{res.code}）" if res.status == "resolved" else ""
-    placed = _from_division(hint, res, text, "placed by the source registry" if not conflict else
-                            f"the text names {conflict}, the source registry {hint.name}（{hint.code}）")
+    placed = _from_division(
+        hint,
+        res,
+        text,
+        "placed by the source registry"
+        if not conflict
+        else f"the text names {conflict}, the source registry {hint.name}（{hint.code}）",
+    )
     placed.conflict = conflict
     return placed
 
@@ -237,10 +280,26 @@ def _parent_of(code: str) -> str:
 def _from_division(d: Division, res: Resolution, text: str, reason: str) -> Resolution:
     issuer = clean_issuer(text)
     mention = (issuer.find(d.name), d.name, d) if d.name in issuer else None
-    kind = _kind(issuer, mention) if mention else (res.issuer_kind if res.issuer_kind != "unknown" else _kind(issuer, None))
-    placed = Resolution("resolved", d.code, d.name, d.level, d.parent_code, d.parent_name, d.province, d.province_code,
-                        kind, department=res.department, township=res.township, current_code=d.successor or d.code,
-                        reason=reason)
+    kind = (
+        _kind(issuer, mention)
+        if mention
+        else (res.issuer_kind if res.issuer_kind != "unknown" else _kind(issuer, None))
+    )
+    placed = Resolution(
+        "resolved",
+        d.code,
+        d.name,
+        d.level,
+        d.parent_code,
+        d.parent_name,
+        d.province,
+        d.province_code,
+        kind,
+        department=res.department,
+        township=res.township,
+        current_code=d.successor or d.code,
+        reason=reason,
+    )
     if kind == "department" and not placed.department:
-        placed.department = issuer[mention[0] + len(d.name):] if mention else issuer
+        placed.department = issuer[mention[0] + len(d.name) :] if mention else issuer
     return placed

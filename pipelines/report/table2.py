@@ -1,5 +1,6 @@
 """Table 2 (主动公开): its start, its template version, and each row's values — a damaged row stays uncertain,
 since table 2 has no identities to decide between readings."""
+
 from __future__ import annotations
 
 from catalogue import load_catalogue
@@ -64,7 +65,7 @@ def _assign_t2_row(row: Row, cells, result: Tables) -> None:
             tokens = tokens[:width]
     if len(tokens) == width:
         printed_header = header_unit(row.label_parts)
-        for c, token in zip(cells, tokens):
+        for c, token in zip(cells, tokens, strict=False):
             cell = parse_value(token, c.signed, c.unit, printed_header, header_unit([c.col]))
             if any(t.dash_between_digits for t in tokens):
                 cell.status = "uncertain"
@@ -82,8 +83,10 @@ def _assign_t2_row(row: Row, cells, result: Tables) -> None:
     candidates = recovery.unique(candidates)
     # Table 2 has no identities: nothing can make a reconstructed reading certain, however few readings there are.
     status = "uncertain"
-    note = (f"{len(numbers)} values for {width} cells; {len(candidates)} possible readings, "
-            "no identity in table 2 to decide")
+    note = (
+        f"{len(numbers)} values for {width} cells; {len(candidates)} possible readings, "
+        "no identity in table 2 to decide"
+    )
     if len(candidates) > 1 and result.narrative_numbers:
         # prefer the reading whose larger numbers the prose also states ("现行有效…698件")
         def support(candidate: list[int]) -> int:
@@ -93,7 +96,9 @@ def _assign_t2_row(row: Row, cells, result: Tables) -> None:
         leaders = [c for c in candidates if support(c) == best]
         if best and len(leaders) == 1:
             candidates = leaders + [c for c in candidates if c is not leaders[0]]
-            note += "; the prose states " + ", ".join(str(v) for v in leaders[0] if v >= 10 and str(v) in result.narrative_numbers)
+            note += "; the prose states " + ", ".join(
+                str(v) for v in leaders[0] if v >= 10 and str(v) in result.narrative_numbers
+            )
     chosen = candidates[0] if candidates else [None] * width
-    for c, value in zip(cells, chosen):
+    for c, value in zip(cells, chosen, strict=False):
         result.cells[c.key] = CellValue(value, status if value is not None else "uncertain", where, raw, note)

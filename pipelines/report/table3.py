@@ -1,5 +1,6 @@
 """Table 3 (申请): its rows by label, its version, positional values, and damaged rows recovered only where the
 identities E1–E3 leave one reading; blanks become 0 only where a row total proves it."""
+
 from __future__ import annotations
 
 from itertools import product
@@ -14,10 +15,19 @@ T3_WIDTH = 7
 
 
 def t3_bounds(rows: list[Row]) -> tuple[int | None, int | None]:
-    start = next((i for i, r in enumerate(rows) if r.has_numbers() and row_name(match_t3(r.label)) == "new_received"), None)
+    start = next(
+        (i for i, r in enumerate(rows) if r.has_numbers() and row_name(match_t3(r.label)) == "new_received"), None
+    )
     if start is None:
         return None, None
-    end = next((i for i in range(start, len(rows)) if rows[i].values and row_name(match_t3(rows[i].label)) == "carried_forward"), None)
+    end = next(
+        (
+            i
+            for i in range(start, len(rows))
+            if rows[i].values and row_name(match_t3(rows[i].label)) == "carried_forward"
+        ),
+        None,
+    )
     if end is None:  # truncated table: read up to the last row that still matches a table-3 label
         matched = [i for i in range(start, len(rows)) if rows[i].has_numbers() and match_t3(rows[i].label)]
         end = matched[-1] if matched else start
@@ -68,8 +78,10 @@ def _drop_organisation_subtotal(by_row: dict[str, Row], result: Tables) -> None:
         if len(fits) >= 3 and 5 * len(fits) >= 4 * len(eight):
             for row in eight:
                 row.set_values([t for i, t in enumerate(row.values) if i != subtotal])
-            result.notes.append(f"t3: an 8th column {place} 总计 is the sum of the five 法人或其他组织 columns in "
-                                f"{len(fits)} of the {len(eight)} rows that print it (法人或其他组织小计); read without it")
+            result.notes.append(
+                f"t3: an 8th column {place} 总计 is the sum of the five 法人或其他组织 columns in "
+                f"{len(fits)} of the {len(eight)} rows that print it (法人或其他组织小计); read without it"
+            )
             return
 
 
@@ -97,7 +109,7 @@ def _t3_row_candidates(row: Row, row_key: str, result: Tables, merged: set[str])
         if len(non_blank) == T3_WIDTH or len(non_blank) < T3_WIDTH and row.grid:
             tokens = non_blank
     if len(tokens) == T3_WIDTH:
-        for key, token in zip(load_catalogue().t3_row_keys(row_key), tokens):
+        for key, token in zip(load_catalogue().t3_row_keys(row_key), tokens, strict=False):
             result.cells[key] = parse_value(token)
         return None
     numbers = [value_text(t.text) for t in tokens if t.kind == "num"]
@@ -112,11 +124,14 @@ def _t3_row_candidates(row: Row, row_key: str, result: Tables, merged: set[str])
                 found += recovery.digit_splits(numbers[0], T3_WIDTH)
             found += recovery.run_expansions([int(n) for n in numbers], T3_WIDTH)
             found += recovery.dropped_blanks([int(n) for n in numbers], T3_WIDTH)
-    row_sum = next(i for i in identities.of("E2", "v2019" if row_key == "other_total" else "v2021")
-                   if i.code == f"E2.{row_key}")
+    row_sum = next(
+        i for i in identities.of("E2", "v2019" if row_key == "other_total" else "v2021") if i.code == f"E2.{row_key}"
+    )
     keys = load_catalogue().t3_row_keys(row_key)
-    found = [c for c in recovery.unique(found) if row_sum.holds(dict(zip(keys, c)).get)]
-    result.notes.append(f"t3.{row_key}: {len(numbers)} values for 7 cells ({' '.join(numbers)}); {len(found)} readings satisfy E2")
+    found = [c for c in recovery.unique(found) if row_sum.holds(dict(zip(keys, c, strict=False)).get)]
+    result.notes.append(
+        f"t3.{row_key}: {len(numbers)} values for 7 cells ({' '.join(numbers)}); {len(found)} readings satisfy E2"
+    )
     row.set_values(tokens)
     return found
 
@@ -158,7 +173,7 @@ def _solve_t3(candidates: dict, by_row: dict, result: Tables, version: str, merg
     fitting = []
     if size <= 50000:
         for combo in product(*options):
-            trial = dict(zip(keys, combo))
+            trial = dict(zip(keys, combo, strict=False))
             if _columns_hold(trial, result, version):
                 fitting.append(combo)
     for i, key in enumerate(keys):
@@ -167,12 +182,15 @@ def _solve_t3(candidates: dict, by_row: dict, result: Tables, version: str, merg
         row = by_row[key]
         where = row.values[0].where if row.values else row.where
         raw = " ".join(t.text for t in row.values)
-        trial = dict(zip(keys, fitting[0])) if fitting else {key: next(iter(readings), None)}
+        trial = dict(zip(keys, fitting[0], strict=False)) if fitting else {key: next(iter(readings), None)}
         checked = len(readings) == 1 and _checked_by_a_column(key, trial, result, version)
         if len(readings) == 1 and (checked or key not in merged):
             status, chosen = "imputed", list(next(iter(readings)))
-            note = ("damaged row; the identities leave one reading" if checked else
-                    "damaged row; one reading fits its row sum (no column identity could check it)")
+            note = (
+                "damaged row; the identities leave one reading"
+                if checked
+                else "damaged row; one reading fits its row sum (no column identity could check it)"
+            )
         elif len(readings) == 1:
             status, chosen = "uncertain", list(next(iter(readings)))
             note = "merged values; one reading fits its row sum, but no column identity could check it"
@@ -180,7 +198,7 @@ def _solve_t3(candidates: dict, by_row: dict, result: Tables, version: str, merg
             status = "uncertain"
             chosen = list(sorted(readings)[0]) if readings else [None] * T3_WIDTH
             note = f"damaged row; {len(readings)} readings fit the identities"
-        for cell_key, value in zip(cat.t3_row_keys(key), chosen):
+        for cell_key, value in zip(cat.t3_row_keys(key), chosen, strict=False):
             result.cells[cell_key] = CellValue(value, status if value is not None else "uncertain", where, raw, note)
 
 
@@ -238,4 +256,5 @@ def _finish_t3(result: Tables, version: str) -> None:
             parts = [result.cells.get(t3_key(r, col)) for r in children]
             if all(p is not None and p.value is not None for p in parts):
                 result.cells[t3_key("other_total", col)] = CellValue(
-                    sum(p.value for p in parts), "derived", "", "", "sum of （六） sub-rows")
+                    sum(p.value for p in parts), "derived", "", "", "sum of （六） sub-rows"
+                )

@@ -1,5 +1,6 @@
 """What tables 2, 3 and 4 share: a read cell (value, status, where it was printed), the recognised tables, label
 matching against the catalogue's rows, and how one printed cell is read (units of amounts, blanks, dashes)."""
+
 from __future__ import annotations
 
 import re
@@ -58,8 +59,13 @@ def _num(text: str) -> int | float:
     return int(value) if value.is_integer() and "." not in text else value
 
 
-def parse_value(token: Token, signed: bool = False, unit: str | None = None, header_unit: str | None = None,
-                 default_unit: str | None = None) -> CellValue:
+def parse_value(
+    token: Token,
+    signed: bool = False,
+    unit: str | None = None,
+    header_unit: str | None = None,
+    default_unit: str | None = None,
+) -> CellValue:
     value, status, note = _reading(token.kind, token.text, signed, unit, header_unit, default_unit)
     return CellValue(value, status, token.where, token.text, note)
 
@@ -76,8 +82,9 @@ def header_unit(label_parts: list[str]) -> str | None:
 
 
 @lru_cache(maxsize=16384)
-def _reading(kind: str, text: str, signed: bool, unit: str | None = None, header: str | None = None,
-             default: str | None = None) -> tuple[float | int | None, str, str]:
+def _reading(
+    kind: str, text: str, signed: bool, unit: str | None = None, header: str | None = None, default: str | None = None
+) -> tuple[float | int | None, str, str]:
     """(value, status, note) of one printed cell. `unit` is the catalogue's unit of the cell; an amount is
     converted to it from the unit printed in the cell, else in the row's header, else the template's own."""
     if kind != "num":
@@ -90,7 +97,13 @@ def _reading(kind: str, text: str, signed: bool, unit: str | None = None, header
         if printed in TO_WAN_YUAN:
             return value, "uncertain", f"an amount unit ({printed}) printed in a count cell"
         return value, "ok", ""
-    source, where = (printed, "the cell") if printed in TO_WAN_YUAN else (header, "the header") if header else (default, "the template")
+    source, where = (
+        (printed, "the cell")
+        if printed in TO_WAN_YUAN
+        else (header, "the header")
+        if header
+        else (default, "the template")
+    )
     if source is None and value == 0:
         return value, "ok", "0 in any unit"
     if source is None:

@@ -1,6 +1,7 @@
 """Table recognition: find tables 2, 3 and 4 by label anchors, detect each table's template version and
 assign every value to its catalogue cell, recovering damaged rows only where the identities decide
 (one module per table: table2, table3, table4; what they share: table_values)."""
+
 from __future__ import annotations
 
 from .table2 import read_t2, t2_start
@@ -18,10 +19,10 @@ def recognize(rows: list[Row], year_hint: int | None = None, narrative_numbers: 
     result = Tables()
     result.narrative_numbers = narrative_numbers
     t3_start, t3_end = t3_bounds(rows)
-    t2_rows = rows[t2_start(rows, t3_start):t3_start if t3_start is not None else len(rows)]
+    t2_rows = rows[t2_start(rows, t3_start) : t3_start if t3_start is not None else len(rows)]
     read_t2(t2_rows, result, year_hint)
     if t3_start is not None:
-        read_t3(rows[t3_start:t3_end + 1], result)
+        read_t3(rows[t3_start : t3_end + 1], result)
     t4_from = (t3_end + 1) if t3_end is not None else 0
     read_t4(rows[t4_from:], result)
     return result

@@ -2,6 +2,7 @@
 
 Works the same for tab-separated PDF text, one-cell-per-line crawls, flattened crawls, HTML/PDF/Word grids.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,7 +19,9 @@ MEASURE_WORDS = ("件", "项", "个", "条", "批", "次", "家")
 _UNIT = "|".join(MONEY_UNITS + MEASURE_WORDS)
 # A printed value: an optional 增/减 word or sign (also set apart by a space), the number, an optional unit or
 # measure word, bare or in brackets ("2488(元)", "+ 14", "增 7", "3批"). Applied after NFKC.
-_VALUE = re.compile(rf"^\s*(增加|减少|增|减)?\s*([+-]?)\s*(\d[\d,]*(?:\.\d+)?)\s*(?:\(\s*({_UNIT})\s*\)|({_UNIT}))?\s*$")
+_VALUE = re.compile(
+    rf"^\s*(增加|减少|增|减)?\s*([+-]?)\s*(\d[\d,]*(?:\.\d+)?)\s*(?:\(\s*({_UNIT})\s*\)|({_UNIT}))?\s*$"
+)
 _UNIT_ONLY = re.compile(rf"^\s*(?:\(\s*({_UNIT})\s*\)|({_UNIT}))\s*$")
 _SIGN_ONLY = re.compile(r"^\s*(\+|增加|减少|增|减)\s*$")
 _DASH = re.compile(r"^\s*(?:-+|—+|–|/|／|无|－+|\\)\s*$")
@@ -41,8 +44,13 @@ class Row:
 
     __slots__ = ("label_parts", "values", "where", "grid", "_label", "_has_numbers")
 
-    def __init__(self, label_parts: list[str] | None = None, values: list[Token] | None = None, where: str = "",
-                 grid: bool = False) -> None:
+    def __init__(
+        self,
+        label_parts: list[str] | None = None,
+        values: list[Token] | None = None,
+        where: str = "",
+        grid: bool = False,
+    ) -> None:
         self.label_parts = label_parts if label_parts is not None else []
         self.values = values if values is not None else []
         self.where = where
@@ -242,8 +250,8 @@ def _split_free_text(text: str, where: str) -> list[Token]:
         # "2648-18538" in a flattened row: two values; the '-' may be the second one's sign (v2019 本年增/减) or
         # a separator. The token keeps it and says so; the table reader decides, and never claims certainty.
         ambiguous_dash = text[start] == "-" and start > 0 and text[start - 1].isdigit()
-        after = text[end:end + 1]
-        before = text[start - 1:start] if start else ""
+        after = text[end : end + 1]
+        before = text[start - 1 : start] if start else ""
         # An ordinal ("1.属于…", "2.重复申请") belongs to the label that follows it; in a flattened
         # crawl the ordinal is glued to the previous row's digits ("00000002.其他…" = 0000000 + "2.").
         if after and after in ".、" and (end + 1 == len(text) or not text[end + 1].isdigit()):
@@ -256,7 +264,9 @@ def _split_free_text(text: str, where: str) -> list[Token]:
                 pos = end - 1
             continue
         # Digits inside a word (年, 号, 月, 日, %, 第…) are narrative, not cell values.
-        if after and (has_cjk(after) and after not in "三二一四五六七八九十行规信本上予部申第政" or after in "%％年月日号"):
+        if after and (
+            has_cjk(after) and after not in "三二一四五六七八九十行规信本上予部申第政" or after in "%％年月日号"
+        ):
             continue
         if before and before in "第〔[":
             continue

@@ -3,6 +3,7 @@
 A failing identity whose cells were all read as printed is a *source anomaly* (the report itself does not
 add up): kept as printed, severity WARN. One that involves a recovered cell is an *extraction* failure: ERROR.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,8 +33,14 @@ class Check:
     cells: tuple[str, ...] = ()  # the cell keys compared: a failure puts these cells (and their metrics) in doubt
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "status": self.status, "detail": self.detail, "severity": self.severity,
-                "kind": self.kind, "cells": list(self.cells)}
+        return {
+            "code": self.code,
+            "status": self.status,
+            "detail": self.detail,
+            "severity": self.severity,
+            "kind": self.kind,
+            "cells": list(self.cells),
+        }
 
 
 def _check(code: str, cells: dict, left: list[str], right: list[str], text: str) -> Check:
@@ -50,8 +57,13 @@ def _check(code: str, cells: dict, left: list[str], right: list[str], text: str)
     recovered = any(c.status in RECOVERED for c in left_cells + right_cells)
     severity = "error" if recovered else "warn"
     origin = EXTRACTION if recovered else SOURCE_ANOMALY
-    return Check(code, "fail", f"{text}：{'+'.join(map(str, lv))} = {ls} ≠ {rs} = {'+'.join(map(str, rv))}（{origin}）", severity,
-                 cells=tuple(left + right))
+    return Check(
+        code,
+        "fail",
+        f"{text}：{'+'.join(map(str, lv))} = {ls} ≠ {rs} = {'+'.join(map(str, rv))}（{origin}）",
+        severity,
+        cells=tuple(left + right),
+    )
 
 
 AMOUNT_KEYS = ("t2_admin_fee_amount", "t2_procurement_amount")
@@ -69,13 +81,31 @@ def _amount_units(tables: Tables) -> list[Check]:
         digits = cell.raw.split(".", 1)[1] if "." in cell.raw else ""
         decimals = len([d for d in digits if d.isdigit()])
         if cell.value > IMPLAUSIBLE_WAN_YUAN:
-            out.append(Check(f"W8.{key}", "fail", f"{cat.cells[key].label} {cell.value} 万元，超过 100 亿元，可能把元填进了万元栏",
-                             "warn", "quality", (key,)))
+            out.append(
+                Check(
+                    f"W8.{key}",
+                    "fail",
+                    f"{cat.cells[key].label} {cell.value} 万元，超过 100 亿元，可能把元填进了万元栏",
+                    "warn",
+                    "quality",
+                    (key,),
+                )
+            )
         elif decimals > 4 and "→" not in cell.note:
-            out.append(Check(f"W8.{key}", "fail", f"{cat.cells[key].label} 印作 {cell.raw}，小数超过四位（不足 1 元），单位可能有误",
-                             "warn", "quality", (key,)))
+            out.append(
+                Check(
+                    f"W8.{key}",
+                    "fail",
+                    f"{cat.cells[key].label} 印作 {cell.raw}，小数超过四位（不足 1 元），单位可能有误",
+                    "warn",
+                    "quality",
+                    (key,),
+                )
+            )
         else:
-            out.append(Check(f"W8.{key}", "pass", f"{cat.cells[key].label} {cell.value} 万元，数量级合理", "info", "quality"))
+            out.append(
+                Check(f"W8.{key}", "pass", f"{cat.cells[key].label} {cell.value} 万元，数量级合理", "info", "quality")
+            )
     return out
 
 
@@ -85,11 +115,19 @@ def validate(tables: Tables) -> list[Check]:
     checks = [_check(i.code, tables.cells, list(i.left), list(i.right), i.text) for i in plan]
     for key, cell in tables.cells.items():
         if cell.value is not None and cell.value < 0 and not cat.cells[key].signed:
-            checks.append(Check(f"E5.{key}", "fail", f"{cat.cells[key].label} 为负数 {cell.value}", "error", cells=(key,)))
+            checks.append(
+                Check(f"E5.{key}", "fail", f"{cat.cells[key].label} 为负数 {cell.value}", "error", cells=(key,))
+            )
     checks += _amount_units(tables)
     for table in ("t2", "t3", "t4"):
         present = tables.template.get(table) is not None
-        checks.append(Check(f"TABLE.{table}", "pass" if present else "fail",
-                            f"{table_name(table)}{'已找到' if present else '未找到'}", "info" if present else "error",
-                            "completeness"))
+        checks.append(
+            Check(
+                f"TABLE.{table}",
+                "pass" if present else "fail",
+                f"{table_name(table)}{'已找到' if present else '未找到'}",
+                "info" if present else "error",
+                "completeness",
+            )
+        )
     return checks
