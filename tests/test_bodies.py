@@ -147,3 +147,31 @@ def test_every_dev_report_reaches_the_mart_once_per_body_year(tmp_path):
     provinces = {r[0] for r in con.execute("SELECT DISTINCT province_name FROM metrics_jurisdiction_year").fetchall()}
     assert {"福建省", "江苏省", "内蒙古自治区"} <= provinces
     con.close()
+
+
+def test_metric_roles_come_from_the_catalogue_and_guard_comparability():
+    from catalogue import _check_roles, load_catalogue
+
+    cat = load_catalogue()
+    assert cat.with_role("kpi") == ["permits", "penalties", "requests_new", "duplicate_share", "disclosure_rate",
+                                    "review_correction_rate"]
+    assert cat.kpi_parts("disclosure_rate") == (["granted", "partial"], "requests_processed")
+    assert cat.kpi_parts("permits") == (["permits"], None)
+    with pytest.raises(ValueError, match="not comparable"):
+        _check_roles([{"key": "admin_fees_wan", "roles": ["yoy"], "comparable": False}])
+    with pytest.raises(ValueError, match="unknown roles"):
+        _check_roles([{"key": "permits", "roles": ["pie"], "comparable": True}])
+
+
+def test_a_declared_column_reaches_an_older_warehouse_once(tmp_path):
+    """The migration adds what the declarations have and an older warehouse lacks, and runs once per shape."""
+    from warehouse import tables
+
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    con.execute("CREATE TABLE checks (sha256 VARCHAR, code VARCHAR, kind VARCHAR, status VARCHAR, severity VARCHAR, "
+                "detail VARCHAR)")
+    assert tables.migrate(con) is True and tables.migrate(con) is False
+    columns = [r[0] for r in con.execute("DESCRIBE checks").fetchall()]
+    assert columns == tables.CHECKS.column_names
+    assert tables.REPORTS.arrow_schema().field("year").type == "int32"
+    con.close()
