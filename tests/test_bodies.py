@@ -153,8 +153,14 @@ def test_metric_roles_come_from_the_catalogue_and_guard_comparability():
     from catalogue import _check_roles, load_catalogue
 
     cat = load_catalogue()
-    assert cat.with_role("kpi") == ["permits", "penalties", "requests_new", "duplicate_share", "disclosure_rate",
-                                    "review_correction_rate"]
+    assert cat.with_role("kpi") == [
+        "permits",
+        "penalties",
+        "requests_new",
+        "duplicate_share",
+        "disclosure_rate",
+        "review_correction_rate",
+    ]
     assert cat.kpi_parts("disclosure_rate") == (["granted", "partial"], "requests_processed")
     assert cat.kpi_parts("permits") == (["permits"], None)
     with pytest.raises(ValueError, match="not comparable"):
@@ -168,8 +174,10 @@ def test_a_declared_column_reaches_an_older_warehouse_once(tmp_path):
     from warehouse import tables
 
     con = duckdb.connect(str(tmp_path / "old.duckdb"))
-    con.execute("CREATE TABLE checks (sha256 VARCHAR, code VARCHAR, kind VARCHAR, status VARCHAR, severity VARCHAR, "
-                "detail VARCHAR)")
+    con.execute(
+        "CREATE TABLE checks (sha256 VARCHAR, code VARCHAR, kind VARCHAR, status VARCHAR, severity VARCHAR, "
+        "detail VARCHAR)"
+    )
     assert tables.migrate(con) is True and tables.migrate(con) is False
     columns = [r[0] for r in con.execute("DESCRIBE checks").fetchall()]
     assert columns == tables.CHECKS.column_names

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 from catalogue import load_catalogue, t3_key, t4_key
 
@@ -27,7 +28,8 @@ class Identity:
         values = [value(k) for k in self.cells]
         if any(v is None for v in values):
             return None
-        return sum(values[: len(self.left)]), sum(values[len(self.left) :])
+        numbers = cast("list[float]", values)
+        return sum(numbers[: len(self.left)]), sum(numbers[len(self.left) :])
 
     def holds(self, value: Callable[[str], float | int | None]) -> bool | None:
         sums = self.sides(value)

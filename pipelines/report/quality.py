@@ -122,7 +122,7 @@ def _cases_in_text(r: Report) -> list[dict]:
                             "QC_TEXT_TABLE",
                             "fail",
                             "warn",
-                            f"正文“{sentence[:70]}”称{what} {stated} 件；表四为 {sorted(int(a) for a in accepted)}",
+                            f"正文“{sentence[:70]}”称{what} {stated} 件；表四为 {sorted(int(a) for a in accepted if a is not None)}",
                         )
                     )
     return out
@@ -288,7 +288,7 @@ def copy_checks(reports: list[dict], boilerplate_share: float = 0.02, threshold:
             for other in postings[fp]:
                 if other != r["sha256"]:
                     overlap[other] += 1
-        best = code = None
+        best, code = None, ""
         for other_sha, count in sorted(overlap.items(), key=lambda kv: -kv[1]):
             if count / len(own) < threshold:
                 break

@@ -275,7 +275,7 @@ def _html_blocks(content) -> list[Block]:
     text, so patterns over that serialisation walk the tree without a Python call per element."""
     import lxml.html
 
-    markup = _MARKUP_NOISE.sub("", lxml.html.tostring(content, encoding=str, with_tail=False))
+    markup = _MARKUP_NOISE.sub("", str(lxml.html.tostring(content, encoding=str, with_tail=False)))
     blocks: list[Block] = []
     position = 0
     for number, (start, end) in enumerate(_top_level_tables(markup), start=1):

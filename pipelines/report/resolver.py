@@ -251,10 +251,9 @@ def resolve_with_hint(text: str, province: str | None, year: int | None, hint_co
         return res
     if res.status == "ambiguous":
         inside = [c for c in res.candidates if hint.code in (c["code"], _parent_of(c["code"]))]
-        if len(inside) == 1:
-            return _from_division(
-                division(inside[0]["code"]), res, text, "ambiguous name decided by the source registry"
-            )
+        decided = division(inside[0]["code"]) if len(inside) == 1 else None
+        if decided:
+            return _from_division(decided, res, text, "ambiguous name decided by the source registry")
     conflict = f"{res.name}（{res.code}）" if res.status == "resolved" else ""
     placed = _from_division(
         hint,

@@ -29,7 +29,7 @@ def _t2_version(rows: list[Row], year_hint: int | None) -> str | None:
         return "v2019" if year_hint and year_hint < 2021 else "v2021"
     if scores["v2019"] == scores["v2021"]:
         return "v2019" if year_hint and year_hint < 2021 else "v2021"
-    return max(scores, key=scores.get)
+    return max(scores, key=lambda version: scores[version])
 
 
 def read_t2(rows: list[Row], result: Tables, year_hint: int | None) -> None:

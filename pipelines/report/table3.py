@@ -4,6 +4,7 @@ identities E1–E3 leave one reading; blanks become 0 only where a row total pro
 from __future__ import annotations
 
 from itertools import product
+from typing import cast
 
 from catalogue import load_catalogue, t3_key
 
@@ -50,7 +51,7 @@ def read_t3(rows: list[Row], result: Tables) -> None:
         version = "v2021"
     result.template["t3"] = version
     _drop_organisation_subtotal(by_row, result)
-    candidates: dict[str, list[list[int]]] = {}
+    candidates: dict[str, list[list[int]] | None] = {}
     merged: set[str] = set()  # rows read by merging printed values (more values than cells)
     row_defs = cat.t3_data_rows(version)
     for row_def in row_defs:
@@ -95,9 +96,10 @@ def _is_organisation_subtotal(tokens: list[Token], subtotal: int, total: int) ->
         text = value_text(token.text) if token.kind == "num" else ""
         return int(text) if text.isdigit() else (0 if token.kind == "blank" else None)
 
-    values = [number(t) for t in tokens]
-    if None in values:
+    read = [number(t) for t in tokens]
+    if None in read:
         return False
+    values = cast("list[int]", read)
     return values[subtotal] == sum(values[1:6]) and values[total] == values[0] + values[subtotal]
 
 
@@ -239,9 +241,10 @@ def _finish_t3(result: Tables, version: str) -> None:
     cat = load_catalogue()
     cols = cat.t3_columns
     for row_def in cat.t3_data_rows(version):
-        cells = [result.cells.get(k) for k in cat.t3_row_keys(row_def.row)]
-        if any(c is None for c in cells):
+        found = [result.cells.get(k) for k in cat.t3_row_keys(row_def.row)]
+        if any(c is None for c in found):
             continue
+        cells = cast("list[CellValue]", found)
         parts, total = cells[:6], cells[6]
         known = [c.value for c in parts if c.value is not None]
         if total.value is not None and len(known) < 6 and sum(known) == total.value:
@@ -253,8 +256,9 @@ def _finish_t3(result: Tables, version: str) -> None:
     if version == "v2021":
         children = ["other_no_correction", "other_fee_unpaid", "other_other"]
         for col in cols:
-            parts = [result.cells.get(t3_key(r, col)) for r in children]
-            if all(p is not None and p.value is not None for p in parts):
+            cells = [result.cells.get(t3_key(r, col)) for r in children]
+            values = [c.value for c in cells if c is not None and c.value is not None]
+            if len(values) == len(children):
                 result.cells[t3_key("other_total", col)] = CellValue(
-                    sum(p.value for p in parts), "derived", "", "", "sum of （六） sub-rows"
+                    sum(values), "derived", "", "", "sum of （六） sub-rows"
                 )

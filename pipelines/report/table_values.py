@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from catalogue import load_catalogue
+from catalogue import RowDef, load_catalogue
 
 from .normalize import nfkc
 from .tokens import Token, value_text, value_unit
@@ -31,7 +31,7 @@ class Tables:
     notes: list[str] = field(default_factory=list)
 
 
-def _latest_match(label: str, rows) -> object | None:
+def _latest_match(label: str, rows: list[RowDef]) -> RowDef | None:
     best, best_pos = None, -1
     for row in rows:
         for pattern in row.match:
@@ -45,12 +45,12 @@ def _latest_match(label: str, rows) -> object | None:
 
 
 @lru_cache(maxsize=16384)
-def match_t3(label: str):
+def match_t3(label: str) -> RowDef | None:
     return _latest_match(label, load_catalogue().t3_rows)
 
 
 @lru_cache(maxsize=16384)
-def match_t2(label: str):
+def match_t2(label: str) -> RowDef | None:
     return _latest_match(label, load_catalogue().t2_rows)
 
 

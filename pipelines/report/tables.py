@@ -21,7 +21,7 @@ def recognize(rows: list[Row], year_hint: int | None = None, narrative_numbers: 
     t3_start, t3_end = t3_bounds(rows)
     t2_rows = rows[t2_start(rows, t3_start) : t3_start if t3_start is not None else len(rows)]
     read_t2(t2_rows, result, year_hint)
-    if t3_start is not None:
+    if t3_start is not None and t3_end is not None:  # t3_bounds gives both or neither
         read_t3(rows[t3_start : t3_end + 1], result)
     t4_from = (t3_end + 1) if t3_end is not None else 0
     read_t4(rows[t4_from:], result)

@@ -183,7 +183,7 @@ class _RowBuilder:
 
     def flush_sign(self, before_number: bool) -> None:
         """A sign or 增/减 cell: the sign of the number that follows it, otherwise a label word."""
-        word, where, grid = self.pending_sign
+        word, where, grid = self.pending_sign  # pyright: ignore[reportGeneralTypeIssues] — called only with a sign pending
         self.pending_sign = None
         if before_number:
             self.signed_next = word

@@ -47,14 +47,14 @@ def _check(code: str, cells: dict, left: list[str], right: list[str], text: str)
     left_cells = [cells.get(k) for k in left]
     right_cells = [cells.get(k) for k in right]
     try:
-        lv = [c.value for c in left_cells]
-        rv = [c.value for c in right_cells]
+        lv = [c.value for c in left_cells]  # pyright: ignore[reportOptionalMemberAccess] — a missing cell lands below
+        rv = [c.value for c in right_cells]  # pyright: ignore[reportOptionalMemberAccess]
         ls, rs = sum(lv), sum(rv)
     except (AttributeError, TypeError):  # a cell not read, or read as blank
         return Check(code, "skip", f"{text}：有单元格未读到，无法检查", cells=tuple(left + right))
     if abs(ls - rs) < 1e-9:
         return Check(code, "pass", f"{text}：{ls} = {rs}", cells=tuple(left + right))
-    recovered = any(c.status in RECOVERED for c in left_cells + right_cells)
+    recovered = any(c.status in RECOVERED for c in left_cells + right_cells)  # pyright: ignore[reportOptionalMemberAccess] — all read
     severity = "error" if recovered else "warn"
     origin = EXTRACTION if recovered else SOURCE_ANOMALY
     return Check(
