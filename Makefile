@@ -1,5 +1,6 @@
 # Developer shortcuts; ./run.sh and ./test.sh remain the two commands that set everything up.
 PY := .venv/bin/python
+export NIANBAO_LOCK := requirements-dev.lock
 
 .PHONY: setup dev test test-fast lint fix digest
 

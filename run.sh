@@ -5,5 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/setup.sh
 .venv/bin/nianbao run
-exec .venv/bin/streamlit run dashboard/app.py --server.port "${PORT:-8501}" --server.headless true \
-  --browser.gatherUsageStats false
+exec .venv/bin/nianbao dashboard --port "${PORT:-8501}"

@@ -14,7 +14,7 @@ if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "no
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk poppler-utils poppler-data >/dev/null
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null
 fi
-source scripts/setup.sh
+NIANBAO_LOCK=requirements-dev.lock source scripts/setup.sh
 if [ "$#" -gt 0 ]; then  # arguments (a file, -k …): just those tests
   exec .venv/bin/python -m pytest -q "$@"
 fi

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 
@@ -129,6 +130,35 @@ def _cmd_fetch(args) -> int:
     return 0 if not report.errors or report.new_documents + report.unchanged + report.revised else 1
 
 
+def dashboard_command(port: int, address: str | None = None) -> list[str]:
+    """`streamlit run` on the packaged app with the packaged settings (viewer toolbar, no tracebacks), wherever
+    nianbao is installed: Streamlit itself only reads `.streamlit/config.toml` of the current folder."""
+    import importlib.util
+    import tomllib
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("dashboard")
+    if spec is None or spec.origin is None:
+        raise SystemExit("error: the dashboard package is not installed")
+    folder = Path(spec.origin).parent
+    settings = tomllib.loads((folder / "streamlit_config.toml").read_text(encoding="utf-8"))
+    options = [
+        f"--{section}.{key}={str(value).lower() if isinstance(value, bool) else value}"
+        for section, values in settings.items()
+        for key, value in values.items()
+    ]
+    served = [f"--server.port={port}", "--server.headless=true"] + ([f"--server.address={address}"] if address else [])
+    return [sys.executable, "-m", "streamlit", "run", str(folder / "app.py"), *options, *served]
+
+
+def _cmd_dashboard(args) -> int:
+    command = dashboard_command(args.port, args.address)
+    if args.print_command:
+        print(" ".join(command))
+        return 0
+    os.execv(command[0], command)  # the server is this process: stopping it stops the dashboard
+
+
 def _cmd_demo(args) -> int:
     from pipelines.demo.generate import generate
 
@@ -158,6 +188,11 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--year", type=int)
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=_cmd_resolve)
+    d = sub.add_parser("dashboard", help="serve the dashboard on the published warehouse")
+    d.add_argument("--port", type=int, default=8501)
+    d.add_argument("--address", default=None, help="listen address (default: all interfaces)")
+    d.add_argument("--print-command", action="store_true", help="print the streamlit command instead of running it")
+    d.set_defaults(func=_cmd_dashboard)
     run = sub.add_parser("run", help="materialize every asset in-process and publish the warehouse")
     run.add_argument("--inbox", default=None)
     run.add_argument("--warehouse", default=None)

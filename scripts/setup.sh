@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv from the lock file (uv when available: ~7 s; pip otherwise). Sourced by run.sh and test.sh.
+# Create .venv from a lock file (uv when available: ~7 s; pip otherwise). Sourced by run.sh (requirements.lock: what
+# the product needs) and test.sh (NIANBAO_LOCK=requirements-dev.lock: that plus the test, lint and cluster extras).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PYTHON="$(command -v python3.11 || command -v python3)"
@@ -12,7 +13,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 # Bytecode compiled at install: uv does not by default, and where PYTHONDONTWRITEBYTECODE is set every process would
 # compile Dagster & co. from source (~2.5 s more per process start: run, worker server, dashboard, tests).
-uv pip install --quiet --python .venv/bin/python --compile-bytecode -r requirements.lock
+uv pip install --quiet --python .venv/bin/python --compile-bytecode -r "${NIANBAO_LOCK:-requirements.lock}"
 uv pip install --quiet --python .venv/bin/python --no-deps -e .
 export DAGSTER_HOME="$PWD/var/dagster_home"
 mkdir -p "$DAGSTER_HOME"

@@ -43,21 +43,8 @@ def streamlit_server(warehouse: Path):
     port = _free_port()
     env = {**os.environ, "NIANBAO_PUBLISHED": str(warehouse)}
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "dashboard" / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
+        # what ./run.sh serves: the packaged app with its packaged settings (viewer toolbar, no tracebacks)
+        [sys.executable, "-m", "pipelines.cli", "dashboard", "--port", str(port), "--address", "127.0.0.1"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

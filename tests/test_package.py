@@ -75,3 +75,10 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
         "SELECT permits FROM metrics_jurisdiction_year WHERE jurisdiction_code = '150623'"
     ).fetchone() == (1708,)
     assert not (ROOT / "var" / "published" / "wh").exists()
+    served = subprocess.run(
+        [nianbao, "dashboard", "--print-command"], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert served.returncode == 0, served.stderr
+    app = served.stdout.split()[4]
+    assert app.startswith(str(venv)) and os.path.exists(app)  # the packaged app, served with its packaged settings
+    assert "--client.toolbarMode=viewer" in served.stdout and "--client.showErrorDetails=none" in served.stdout
