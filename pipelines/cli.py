@@ -122,7 +122,8 @@ def _cmd_fetch(args) -> int:
     report = fetch_all(sources, inbox, delay=args.delay, timeout=args.timeout)
     print(
         f"{len(sources)} sources, {report.pages} list pages read: {report.new_documents} new documents, "
-        f"{report.revised} changed since the last fetch, {report.unchanged} unchanged, {len(report.errors)} errors "
+        f"{report.revised} changed since the last fetch, {report.unchanged} unchanged, {len(report.errors)} errors, "
+        f"{len(report.refused)} links refused (another kind of annual report) "
         f"→ {inbox}"
     )
     for error in report.errors:

@@ -1,12 +1,13 @@
 """Fetch reports from the official 年报 columns in the source registry, politely, and remember what changed.
 
-For each registered column: read its list pages (next-page links and index_N.html), find the links whose title
-names an annual report (年度报告 / 年报 and a year), download each report page and its attachments (PDF, Word, WPS)
-and write them into the inbox with one line per document in `fetch_log.jsonl` beside them: the URL, the page's title
+For each registered column: read its list pages, find the links whose title names a 政府信息公开 annual report
+(年度报告 / 年报 and a year; 解读, 法治政府建设年度报告 and other annual reports are refused and logged), download each
+report page and its attachments (PDF, Word, WPS, OFD, spreadsheets) and write them into the inbox with one line per document in `fetch_log.jsonl` beside them: the URL, the page's title
 and 发布时间, when it was fetched, HTTP Last-Modified and ETag, the SHA-256. Nothing outside the column's host is
 followed (links, redirects); robots.txt is obeyed; each host is asked at most once per `delay` seconds; requests
 time out and are retried with backoff; bodies over the size cap are dropped. A second fetch sends conditional
 requests and stores nothing it already has; a changed report is stored beside the old one (both kept by hash).
+How pages are read — titles, pagination, attachments, as real CMSs write them — is `pipelines.links`.
 Network lives here only: the parser never fetches anything.
 """
 
@@ -24,19 +25,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html import unescape
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import yaml
 
+from . import links
 from .report.readers import MAX_BYTES
 
 USER_AGENT = "nianbao/1.0 (+https://github.com/; government annual-report reader)"
-ATTACHMENT = re.compile(r"\.(pdf|docx?|wps)(?:$|\?)", re.I)
-REPORT_TITLE = re.compile(r"(年度报告|年报)")
-YEAR = re.compile(r"(20[1-9]\d)")
-NEXT_PAGE = re.compile(r"下一页|下页|后页|next", re.I)
-PAGINATION = re.compile(r"index_\d+\.s?html?$")
-LINK = re.compile(r"<a\b[^>]*?href\s*=\s*[\"']?([^\"' >]+)[\"']?[^>]*>(.*?)</a>", re.I | re.S)
 TAG = re.compile(r"<[^>]+>")
 PAGE_DATE = re.compile(
     r"(?:发布时间|发布日期|发文日期|PubDate\"\s+content=\")[:：\s]*(20\d\d)[-年/.](\d{1,2})[-月/.](\d{1,2})"
@@ -70,6 +66,7 @@ class FetchReport:
     unchanged: int = 0
     revised: int = 0
     errors: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # links titled as another kind of annual report, with why
 
 
 class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
@@ -176,7 +173,7 @@ class Fetcher:
         return report
 
     def _report_links(self, source: Source, report: FetchReport) -> list[tuple[str, str]]:
-        seen_pages, queue, links = set(), [source.column], {}
+        seen_pages, queue, found = set(), [source.column], {}
         while queue and len(seen_pages) < self.max_list_pages:
             page = queue.pop(0)
             if page in seen_pages:
@@ -184,21 +181,35 @@ class Fetcher:
             seen_pages.add(page)
             status, body, headers = self._get(page)
             report.pages += 1
-            text = _decode(body, headers)
-            for href, label in LINK.findall(text):
-                target = urljoin(page, unescape(href.strip()))
-                if urlsplit(target).netloc.lower() != source.host:
-                    continue  # nothing outside the registered host
-                title = _plain(label)
-                if REPORT_TITLE.search(title) and YEAR.search(title):
-                    links.setdefault(target.split("#")[0], title)
-                elif NEXT_PAGE.search(title) or PAGINATION.search(urlsplit(target).path):
-                    queue.append(target)
-        return [(title, url) for url, title in links.items()]
+            listed = links.list_page(_decode(body, headers), page)
+            for link in listed.reports:
+                if _same_host(link.url, source):  # nothing outside the registered host
+                    found.setdefault(link.url, link.title)
+            for link, why in listed.refused:
+                if _same_host(link.url, source):
+                    self._refuse(source, link, why, report)
+            queue += [p for p in listed.pages if _same_host(p, source) and p not in seen_pages]
+        return [(title, url) for url, title in found.items()]
+
+    def _refuse(self, source: Source, link: links.Link, why: str, report: FetchReport) -> None:
+        report.refused.append(f"{source.name}: {link.title} ({link.url}): {why}")
+        if self.known.get(link.url, {}).get("refused") != why:
+            self._log(
+                {
+                    "url": link.url,
+                    "title": link.title,
+                    "source": source.name,
+                    "code": source.code,
+                    "fetched_at": datetime.now().isoformat(timespec="seconds"),
+                    "refused": why,
+                }
+            )
 
     def _fetch_document(self, source: Source, url: str, title: str, report: FetchReport, parent: dict | None) -> None:
         """A report page (`parent` None: its attachments follow) or an attachment of one (dated by its page)."""
         previous = self.known.get(url)
+        if previous and not previous.get("sha256"):
+            previous = None  # logged as refused before, not as a document
         conditional = {}
         if previous and previous.get("etag"):
             conditional["If-None-Match"] = previous["etag"]
@@ -221,10 +232,9 @@ class Fetcher:
         if parent is None and body:
             page = _decode(body, headers)
             about = {"published_at": _page_date(page), "title": title}
-            for href, label in LINK.findall(page):
-                target = urljoin(url, unescape(href.strip()))
-                if ATTACHMENT.search(urlsplit(target).path) and urlsplit(target).netloc.lower() == source.host:
-                    self._fetch_document(source, target, _plain(label) or title, report, parent=about)
+            for link in links.attachments(page, url):
+                if _same_host(link.url, source) and link.url != url:
+                    self._fetch_document(source, link.url, link.title or title, report, parent=about)
 
     def _store(
         self,
@@ -318,10 +328,17 @@ def _page_date(text: str) -> str | None:
         return None
 
 
+def _same_host(url: str, source: Source) -> bool:
+    return urlsplit(url).netloc.lower() == source.host
+
+
 def _suffix(url: str, headers: dict) -> str:
-    match = re.search(r"\.(pdf|docx?|wps|s?html?)$", urlsplit(url).path.lower())
+    match = re.search(r"\.(pdf|docx?|wps|ofd|xlsx?|et|s?html?)$", urlsplit(url).path.lower())
     if match:
         return ".html" if "htm" in match.group(1) else "." + match.group(1)
+    named = links.disposition_suffix(headers)  # download.jsp?id=…: the server names the file
+    if named:
+        return named
     kind = (headers.get("Content-Type") or "").lower()
     return ".pdf" if "pdf" in kind else ".docx" if "officedocument" in kind else ".doc" if "msword" in kind else ".html"
 
@@ -332,6 +349,7 @@ def read_logs(folders) -> list[dict]:
     for folder in folders:
         for log in sorted(Path(folder).rglob(LOG_NAME)) if Path(folder).is_dir() else []:
             for line in log.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    entries.append(json.loads(line))
+                entry = json.loads(line) if line.strip() else {}
+                if entry.get("sha256"):  # refused links are logged too, but are no document
+                    entries.append(entry)
     return entries

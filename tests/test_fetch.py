@@ -199,7 +199,10 @@ def test_fetch_run_revise(column, tmp_path, monkeypatch):
     detail = AppTest.from_file(str(CHECKOUT / "dashboard" / "views" / "detail.py"), default_timeout=60)
     detail.query_params["report"] = newer
     detail.run()
-    assert any("发布后被修改" in w.value and "6 → 7" in w.value for w in detail.warning)
+    assert not detail.exception, [e.value for e in detail.exception]
+    assert any("发布后被修改" in w.value and "6 → 7" in w.value for w in detail.warning), [
+        w.value for w in detail.warning
+    ] + [c.value for c in detail.caption]
     assert any("来源网址：http://127.0.0.1" in c.value for c in detail.caption)
 
 

@@ -25,6 +25,7 @@ def fetched_documents(context: AssetExecutionContext, settings: NianbaoSettings)
             "unchanged": result.unchanged,
             "revised": result.revised,
             "errors": len(result.errors),
+            "refused": len(result.refused),
         }
     )
 
