@@ -52,7 +52,7 @@ def _variant_cases():
         "cell_per_line": ["cell_per_line", "sign_apart", "unit_in_cell", "measure_words"],
         "markdown_pipes": ["markdown_pipes", "t4_three_tables"],
     }  # as 沭阳 2025 (spec §8.4)
-    formats = ["html", "txt", "docx", "pdf"] + (["layout"] if shutil.which("pdftotext") else [])
+    formats = ["html", "txt", "docx", "pdf", "ofd"] + (["layout"] if shutil.which("pdftotext") else [])
     text_only = ("cell_per_line", "markdown_pipes")  # how a text copy of a page is written
     return [(variant, fmt) for variant in VARIANTS for fmt in (["txt"] if variant in text_only else formats)], combined
 
@@ -64,7 +64,7 @@ CASES, COMBINED = _variant_cases()
 def test_every_printing_variant_round_trips(tmp_path, variant, fmt):
     """Each variant the generator prints (amounts in 元, units and signs set apart, measure words, 本年度 labels,
     table 4 as three tables, one cell per line, pdftotext -layout) reads back exactly, with no cell in doubt,
-    for a 2019-format and a 2021-format report."""
+    for a 2019-format and a 2021-format report, in every format (OFD included)."""
     from pipelines.demo import render
     from pipelines.demo.generate import truth_of
     from pipelines.demo.roundtrip import compare

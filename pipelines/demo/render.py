@@ -297,5 +297,19 @@ def html_escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-RENDERERS = {"html": render_html, "txt": render_text, "docx": render_docx, "pdf": render_pdf, "layout": render_layout}
-EXTENSIONS = {"html": ".html", "txt": ".txt", "docx": ".docx", "pdf": ".pdf", "layout": ".txt"}
+def render_ofd(report: Report) -> bytes:
+    """The PDF's pages as an OFD package (GB/T 33190), the format many offices publish official documents in."""
+    from .ofd import ofd_from_pdf
+
+    return ofd_from_pdf(render_pdf(report))
+
+
+RENDERERS = {
+    "html": render_html,
+    "txt": render_text,
+    "docx": render_docx,
+    "pdf": render_pdf,
+    "layout": render_layout,
+    "ofd": render_ofd,
+}
+EXTENSIONS = {"html": ".html", "txt": ".txt", "docx": ".docx", "pdf": ".pdf", "layout": ".txt", "ofd": ".ofd"}

@@ -36,35 +36,45 @@ def read_pdf(data: bytes) -> Document:
         if "password" in str(exc).lower():
             raise ReportError("encrypted", "the PDF is encrypted with a password") from exc
         raise ReportError("corrupt", f"the PDF is damaged and cannot be opened ({str(exc)[:80]})") from exc
-    pages_blocks: list[list[tuple[float, Block]]] = []
-    heights: list[float] = []
-    chars_seen = 0
     try:
-        pages = len(pdf)
-        if pages == 0:
+        if len(pdf) == 0:
             raise ReportError("empty", "the PDF has no pages")
-        for number in range(1, pages + 1):
-            page = pdf[number - 1]
-            try:
-                chars, edges, height = _page_contents(page)
-            finally:
-                page.close()
-            chars_seen += len(chars)
-            pages_blocks.append(_page_blocks(chars, edges, number))
-            heights.append(height)
+        return document_of_pages(_pages(pdf), "pdf")
     except ReportError:
         raise
     except Exception as exc:
         raise ReportError("corrupt", f"the PDF is damaged ({type(exc).__name__}: {str(exc)[:80]})") from exc
     finally:
         pdf.close()
+
+
+def _pages(pdf):
+    """Each page's (characters, edges, height), read and closed before the next (memory stays flat)."""
+    for number in range(len(pdf)):
+        page = pdf[number]
+        try:
+            yield _page_contents(page)
+        finally:
+            page.close()
+
+
+def document_of_pages(pages, fmt: str) -> Document:
+    """The document of positioned pages — (characters, edges, height) each, as `_page_contents` gives them — with
+    tables from their ruling lines and running headers and footers dropped: one model for PDF and OFD."""
+    pages_blocks: list[list[tuple[float, Block]]] = []
+    heights: list[float] = []
+    chars_seen = 0
+    for number, (chars, edges, height) in enumerate(pages, start=1):
+        chars_seen += len(chars)
+        pages_blocks.append(_page_blocks(chars, edges, number))
+        heights.append(height)
     if chars_seen == 0:
-        raise ReportError("needs_ocr", "needs OCR: the PDF has no text layer (a scanned image)")
+        raise ReportError("needs_ocr", f"needs OCR: the {fmt.upper()} has no text layer (a scanned image)")
     running = _running_lines(pages_blocks, heights)
     blocks = [
         block for items in pages_blocks for top, block in items if not (block.kind == "text" and block.text in running)
     ]
-    return Document(blocks, fmt="pdf", meta={"pages": pages})
+    return Document(blocks, fmt=fmt, meta={"pages": len(pages_blocks)})
 
 
 def _running_lines(pages_blocks: list[list[tuple[float, Block]]], heights: list[float]) -> set[str]:

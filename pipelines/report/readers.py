@@ -83,12 +83,27 @@ def read_safely(path: bytes, limit: int = MAX_BYTES, follow_symlinks: bool = Tru
         os.close(fd)
 
 
+def _is_ofd_package(data: bytes) -> bool:
+    from .ofd import is_ofd
+
+    try:
+        return is_ofd(zipfile.ZipFile(io.BytesIO(data)))
+    except zipfile.BadZipFile:
+        return False
+
+
+def read_ofd(data: bytes) -> Document:
+    from .ofd import read_ofd as read_package
+
+    return read_package(data)
+
+
 def sniff_format(data: bytes, name: str = "") -> str:
     head = data[:4096]
     if head.startswith(b"%PDF"):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
-        return "docx"
+        return "ofd" if _is_ofd_package(data) else "docx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "doc"
     suffix = Path(name).suffix.lower()
@@ -113,7 +128,15 @@ def read_document(data: bytes, name: str = "") -> Document:
     if not data.strip():
         raise ReportError("empty", "the file is empty")
     fmt = sniff_format(data, name)
-    return {"pdf": read_pdf, "docx": read_docx, "doc": read_doc, "html": read_html, "txt": read_text}[fmt](data)
+    readers = {
+        "pdf": read_pdf,
+        "ofd": read_ofd,
+        "docx": read_docx,
+        "doc": read_doc,
+        "html": read_html,
+        "txt": read_text,
+    }
+    return readers[fmt](data)
 
 
 # ---------------------------------------------------------------- text
