@@ -181,7 +181,9 @@ class Fetcher:
             seen_pages.add(page)
             status, body, headers = self._get(page)
             report.pages += 1
-            listed = links.list_page(_decode(body, headers), page)
+            text = _decode(body, headers)
+            listed = links.json_list_page(text, page) if _is_json(text, headers) else None
+            listed = listed or links.list_page(text, page)
             for link in listed.reports:
                 if _same_host(link.url, source):  # nothing outside the registered host
                     found.setdefault(link.url, link.title)
@@ -326,6 +328,11 @@ def _page_date(text: str) -> str | None:
         return datetime(year, month, day).date().isoformat()
     except ValueError:
         return None
+
+
+def _is_json(text: str, headers: dict) -> bool:
+    kind = next((v for k, v in headers.items() if k.lower() == "content-type"), "") or ""
+    return "json" in kind.lower() or text.lstrip()[:1] in ("{", "[")
 
 
 def _same_host(url: str, source: Source) -> bool:

@@ -106,6 +106,65 @@ def list_page(html: str, page_url: str) -> ListPage:
     return out
 
 
+TITLE_KEYS = ("title", "docTitle", "name", "subject", "vc_title", "fileTitle")
+URL_KEYS = ("url", "link", "href", "docUrl", "pageUrl", "linkUrl", "vc_url", "fileUrl")
+TOTAL_PAGE_KEYS = ("totalPage", "pageCount", "totalPages", "pages", "countPage")
+
+
+def json_list_page(body: str, page_url: str) -> ListPage | None:
+    """A column whose list the page's script loads from its API as JSON ({"data": [{"title": …, "url": …}], "totalPage":
+    N}, under whatever nesting): the records that carry a title and a link, and the API's other pages (its page
+    parameter counted up to the total). None when the body is no JSON."""
+    import json
+
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    out, total = ListPage(), 0
+    for record in _records(data):
+        title = next((str(record[k]) for k in TITLE_KEYS if isinstance(record.get(k), str)), "")
+        link = next((str(record[k]) for k in URL_KEYS if isinstance(record.get(k), str)), "")
+        if not (title and link):
+            total = max([total] + [int(record[k]) for k in TOTAL_PAGE_KEYS if str(record.get(k, "")).isdigit()])
+            continue
+        url, title = urljoin(page_url, link), " ".join(title.split())
+        verdict = title_verdict(title)
+        if verdict is None:
+            out.reports.append(Link(url, title))
+        elif verdict:
+            out.refused.append((Link(url, title), verdict))
+    out.pages = _api_pages(page_url, min(total, MAX_SCRIPT_PAGES))
+    return out
+
+
+def _records(data):
+    """Every JSON object in the document, outermost first."""
+    stack = [data]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, dict):
+            yield item
+            stack += list(item.values())
+        elif isinstance(item, list):
+            stack += item
+
+
+def _api_pages(page_url: str, total: int) -> list[str]:
+    from urllib.parse import urlencode
+
+    parts = urlsplit(page_url)
+    query = parse_qs(parts.query)
+    parameter = next((p for p in PAGE_PARAMETERS if p in query), None)
+    if parameter is None or total <= 1:
+        return []
+    pages = []
+    for number in range(1, total + 1):
+        query[parameter] = [str(number)]
+        pages.append(parts._replace(query=urlencode(query, doseq=True)).geturl())
+    return pages
+
+
 def _is_list_page(url: str, page_url: str, title: str) -> bool:
     """Another page of the same column: index_N / column-index-N, or a page parameter on the same path or behind a
     page-number link (`<a href="list.jsp?pageNo=3">3</a>`)."""

@@ -138,6 +138,52 @@ def _routes() -> dict[str, tuple[bytes, dict]]:
         "/art/j1.html": (report, HTML),
         "/art/j2.html": (other, HTML),
         "/art/j3.html": (_report_page("x"), HTML),
+        # `var countPage`, a list served as JSON by the column's own API, a WPS attachment
+        "/count/index.html": (
+            _list([_a("/art/c1.html", "2019年政府信息公开工作年度报告")], "<script>var countPage = 2;</script>"),
+            HTML,
+        ),
+        "/count/index_1.html": (_list([_a("/art/c2.html", "2018年政府信息公开工作年度报告")]), HTML),
+        "/art/c1.html": (report, HTML),
+        "/art/c2.html": (other, HTML),
+        "/api/list.do?columnId=7&pageNo=1": (
+            json.dumps(
+                {
+                    "code": 0,
+                    "totalPage": 2,
+                    "data": {
+                        "list": [
+                            {
+                                "docTitle": "2024年政府信息公开工作年度报告",
+                                "docUrl": "/art/api1.html",
+                                "pubDate": "2025-01-20",
+                            },
+                            {"docTitle": "一图读懂《2024年政府信息公开工作年度报告》", "docUrl": "/art/trap3.html"},
+                        ]
+                    },
+                }
+            ).encode(),
+            {"Content-Type": "application/json"},
+        ),
+        "/api/list.do?columnId=7&pageNo=2": (
+            json.dumps(
+                {
+                    "totalPage": 2,
+                    "data": {
+                        "list": [
+                            {"docTitle": "2023年政府信息公开工作年度报告", "docUrl": "/art/api2.html"},
+                        ]
+                    },
+                }
+            ).encode(),
+            {"Content-Type": "application/json;charset=UTF-8"},
+        ),
+        "/art/api1.html": (report, HTML),
+        "/art/api2.html": (_wrapper('<a href="/files/r.wps">附件：年度报告（WPS）</a>'), HTML),
+        "/files/r.wps": (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504,
+            {"Content-Type": "application/octet-stream"},
+        ),
     }
 
 
@@ -205,6 +251,8 @@ def test_one_column_with_every_habit_fetches_every_report_and_no_trap(site, tmp_
         "frames": "/frames/index.html",
         "scripts": "/scripts/index.html",
         "jcms": "/jcms/column-index-1.shtml",
+        "count": "/count/index.html",
+        "api": "/api/list.do?columnId=7&pageNo=1",
     }
     page = _list([f'<li><a href="{path}">下一页</a></li>' for path in columns.values()])
     Site.routes["/all/index.html"] = (page, HTML)
@@ -224,12 +272,30 @@ def test_one_column_with_every_habit_fetches_every_report_and_no_trap(site, tmp_
             "/art/j1.html",
             "/art/j2.html",
             "/art/j3.html",
+            "/art/c1.html",
+            "/art/c2.html",
+            "/art/api1.html",
+            "/art/api2.html",
+            "/files/r.wps",
         )
     }
     assert expected <= documents and not any("trap" in url for url in documents), expected - documents
     assert not first.errors, first.errors
     second = _fetch(site, "/all/index.html", tmp_path)
     assert second.new_documents == 0 and second.revised == 0  # nothing stored twice
+
+
+def test_a_page_count_written_by_script(site, tmp_path):
+    _fetch(site, "/count/index.html", tmp_path)
+    assert {f"{site}/art/c1.html", f"{site}/art/c2.html"} <= set(_fetched(tmp_path))
+
+
+def test_a_list_served_as_json_by_the_column_api_and_a_wps_attachment(site, tmp_path):
+    report = _fetch(site, "/api/list.do?columnId=7&pageNo=1", tmp_path)
+    log = _fetched(tmp_path)
+    assert {f"{site}/art/api1.html", f"{site}/art/api2.html"} <= set(log)
+    assert log[f"{site}/files/r.wps"]["file"].endswith(".wps")
+    assert [r for r in report.refused if "一图读懂" in r] and not any("trap3" in hit for hit in Site.hits)
 
 
 def test_link_reading_is_pure():
