@@ -15,6 +15,7 @@ navigation = st.navigation(
         st.Page(PAGES / "review.py", title="复议诉讼", icon=":material/gavel:"),
         st.Page(PAGES / "quality.py", title="数据质量", icon=":material/fact_check:"),
         st.Page(PAGES / "detail.py", title="报告详情", icon=":material/description:"),
+        st.Page(PAGES / "precheck.py", title="发布前体检", icon=":material/task_alt:"),
     ]
 )
 # Streamlit's own English messages (a mistyped page address) in Chinese; see the script for what it changes.

@@ -131,6 +131,24 @@ def _cmd_fetch(args) -> int:
     return 0 if not report.errors or report.new_documents + report.unchanged + report.revised else 1
 
 
+def _cmd_check(args) -> int:
+    from pipelines.precheck import check_draft
+    from warehouse.paths import Paths
+
+    data = sys.stdin.buffer.read() if args.file == "-" else open(args.file, "rb").read()
+    published = args.published or str(Paths.resolve().published)
+    report = check_draft(data, args.name or args.file, args.province, published)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    elif report["status"] == "error":
+        print(f"不能检查：{report['error']}")
+    else:
+        for finding in report["findings"]:
+            print(f"[{finding['severity']}] {finding['label']}：{finding['detail']}\n    如何修改：{finding['fix']}")
+        print(f"{len(report['findings'])} 个问题")
+    return 0
+
+
 def dashboard_command(port: int, address: str | None = None) -> list[str]:
     """`streamlit run` on the packaged app with the packaged settings (viewer toolbar, no tracebacks), wherever
     nianbao is installed: Streamlit itself only reads `.streamlit/config.toml` of the current folder."""
@@ -189,6 +207,13 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--year", type=int)
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=_cmd_resolve)
+    c = sub.add_parser("check", help="发布前体检: check a draft report (nothing is stored)")
+    c.add_argument("file", help="the draft (DOCX, WPS, DOC, PDF, OFD, TXT, HTML), or - for standard input")
+    c.add_argument("--name", help="the file's name when read from standard input (its type)")
+    c.add_argument("--province")
+    c.add_argument("--published", help="the warehouse to check copying against (default: the published copy)")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=_cmd_check)
     d = sub.add_parser("dashboard", help="serve the dashboard on the published warehouse")
     d.add_argument("--port", type=int, default=8501)
     d.add_argument("--address", default=None, help="listen address (default: all interfaces)")

@@ -231,3 +231,50 @@ def test_compare_one_department_type_across_a_league(server, browser):
     assert "市场监督管理局（9 个地区）" in chosen, chosen
     assert page.query_selector("[data-testid='stException']") is None
     page.close()
+
+
+def _draft_with_two_problems(path: Path) -> Path:
+    """A generated 2024 draft (DOCX) whose table 3 does not add up and whose section 一 repeats a 2022 sentence."""
+    import copy
+
+    from catalogue import t3_key
+    from pipelines.demo import render
+    from pipelines.demo.generate import build_reports
+
+    reports = build_reports(5, 60)
+    report = copy.deepcopy(
+        next(r for r in reports if r.year == 2024 and r.versions["t3"] == "v2021" and not r.variants)
+    )
+    report.cells[t3_key("total_processed", "natural_person")] += 3
+    stale = "2022年，本机关认真贯彻落实政府信息公开条例，持续推进政务公开工作。"
+    report.sections["一"] = [*report.sections["一"][:1], stale, *report.sections["一"][1:]]
+    path.write_bytes(render.render_docx(report))
+    return path
+
+
+def test_precheck_finds_a_broken_identity_and_a_stale_year_and_survives_hostile_files(server, browser, tmp_path):
+    """An office uploads its draft before publishing and sees both problems with how to fix them; then the hostile
+    files of the test suite, one by one, each get a one-line reason and leave the page working."""
+    from .test_bad_input import CASES
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/precheck", wait_until="domcontentloaded")
+    upload = page.locator("[data-testid='stFileUploader'] input[type='file']")
+    upload.wait_for(state="attached", timeout=60000)
+    upload.set_input_files(str(_draft_with_two_problems(tmp_path / "草稿.docx")))
+    page.get_by_text("结转平衡").first.wait_for(timeout=60000)
+    page.get_by_text("正文年份过时").first.wait_for(timeout=30000)
+    body = page.locator("[data-testid='stMainBlockContainer']").inner_text()
+    assert "如何修改" in body and "2022年" in body
+    page.wait_for_timeout(500)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "precheck.png"), full_page=True)
+    for name, (data, _code) in sorted(CASES.items()):
+        accepted = name if Path(name).suffix in (".txt", ".html", ".pdf", ".docx") else name + ".txt"
+        path = tmp_path / accepted
+        path.write_bytes(data)
+        upload.set_input_files(str(path))
+        page.get_by_text(f"文件：{accepted}").wait_for(timeout=60000)
+        assert page.query_selector("[data-testid='stException']") is None, name
+    assert page.get_by_text("发布前体检").first.is_visible()
+    page.close()

@@ -363,3 +363,19 @@ def revisions_of(con, sha: str) -> pl.DataFrame:
                          WHERE new_sha256 = ? OR old_sha256 = ? ORDER BY detected_at""",
         [sha, sha, sha],
     )
+
+
+def narratives_to_compare(con, jurisdiction_code: str, body_key: str, year: int) -> list[dict]:
+    """What a draft's copying is checked against: the same body's earlier reports, and this year's reports of the
+    other bodies of its province (sections 一 and 五, as the pipeline's copy detection compares them)."""
+    return frame(
+        con,
+        """SELECT sha256, issuer, jurisdiction_code, year, narrative, synthetic,
+                  jurisdiction_code || '|' || body_key AS body
+           FROM reports
+           WHERE jurisdiction_status = 'resolved' AND narrative IS NOT NULL
+             AND ((jurisdiction_code = ? AND body_key = ? AND year < ?)
+                  OR (year = ? AND province_code = (SELECT province_code FROM jurisdictions WHERE code = ?)
+                      AND NOT (jurisdiction_code = ? AND body_key = ?)))""",
+        [jurisdiction_code, body_key, year, year, jurisdiction_code, jurisdiction_code, body_key],
+    ).to_dicts()
