@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 
 def _cmd_parse(args) -> int:
@@ -135,7 +136,7 @@ def _cmd_check(args) -> int:
     from pipelines.precheck import check_draft
     from warehouse.paths import Paths
 
-    data = sys.stdin.buffer.read() if args.file == "-" else open(args.file, "rb").read()
+    data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     published = args.published or str(Paths.resolve().published)
     report = check_draft(data, args.name or args.file, args.province, published)
     if args.json:
