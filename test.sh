@@ -4,14 +4,15 @@
 # tier. With arguments, only the tests they name.
 set -euo pipefail
 cd "$(dirname "$0")"
-# chromium + CJK fonts for the browser test; LibreOffice (no GUI) for the legacy .doc round trip; pdftotext (with the
+# chromium + CJK fonts for the browser test (and WenQuanYi Micro Hei, a TrueType CJK font the briefing PDF embeds); LibreOffice (no GUI) for the legacy .doc round trip; pdftotext (with the
 # CJK character maps of poppler-data) renders the generated PDFs as `pdftotext -layout` text
 if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto sans cjk" \
+   || [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] \
    || ! command -v soffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 \
    || [ ! -d /usr/share/poppler/cMap ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk poppler-utils poppler-data >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk fonts-wqy-microhei poppler-utils poppler-data >/dev/null
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null
 fi
 NIANBAO_LOCK=requirements-dev.lock source scripts/setup.sh

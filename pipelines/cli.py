@@ -150,6 +150,35 @@ def _cmd_check(args) -> int:
     return 0
 
 
+def _cmd_briefing(args) -> int:
+    from dashboard import briefing
+    from warehouse import queries
+
+    published = args.published or str(queries.published_path())
+    con = queries.open_published(published)
+    if con is None:
+        print(f"error: no published warehouse at {published}: run `nianbao run` first", file=sys.stderr)
+        return 2
+    try:
+        parent = queries.frame(con, "SELECT province_code FROM jurisdictions WHERE code = ?", [args.parent])
+        if parent.is_empty():
+            print(f"error: {args.parent} is not a division code", file=sys.stderr)
+            return 2
+        year = args.year or max(queries.years(con))
+        out = briefing.write(
+            con,
+            parent["province_code"][0],
+            args.parent,
+            year,
+            args.format,
+            args.out or f"briefing-{args.parent}-{year}.{args.format}",
+        )
+    finally:
+        con.close()
+    print(out)
+    return 0
+
+
 def dashboard_command(port: int, address: str | None = None) -> list[str]:
     """`streamlit run` on the packaged app with the packaged settings (viewer toolbar, no tracebacks), wherever
     nianbao is installed: Streamlit itself only reads `.streamlit/config.toml` of the current folder."""
@@ -215,6 +244,13 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--published", help="the warehouse to check copying against (default: the published copy)")
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=_cmd_check)
+    b = sub.add_parser("briefing", help="write the 盟/市 briefing (情况通报) as PDF or Word")
+    b.add_argument("--parent", required=True, help="division code of the 盟/市, e.g. 150600")
+    b.add_argument("--year", type=int, help="report year (default: the latest)")
+    b.add_argument("--format", choices=["pdf", "docx"], default="pdf")
+    b.add_argument("--out", help="file to write (default: briefing-CODE-YEAR.pdf)")
+    b.add_argument("--published", help="the published warehouse (default: the one the dashboard reads)")
+    b.set_defaults(func=_cmd_briefing)
     d = sub.add_parser("dashboard", help="serve the dashboard on the published warehouse")
     d.add_argument("--port", type=int, default=8501)
     d.add_argument("--address", default=None, help="listen address (default: all interfaces)")

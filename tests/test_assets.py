@@ -183,6 +183,7 @@ def test_definitions_graph_snapshot():
         for k in graph.get_all_asset_keys()
     )
     assert edges == [
+        ("briefings", ["published_warehouse"]),
         ("corpus_quality", ["parsed_reports"]),
         ("fetched_documents", []),
         ("jurisdictions", []),
@@ -195,6 +196,7 @@ def test_definitions_graph_snapshot():
     assert checks == ["marts:coverage", "marts:duplicates", "parsed_reports:identity_failures"]
     main_job = defs.resolve_job_def("main_job")
     assert sorted(k.to_user_string() for k in main_job.asset_layer.executable_asset_keys) == [
+        "briefings",
         "corpus_quality",
         "jurisdictions",
         "marts",

@@ -172,7 +172,7 @@ def test_league_briefing_downloads_as_a_pdf(server, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page.goto(f"{server}/?league=150600&year=2023", wait_until="domcontentloaded")
     page.wait_for_selector("[data-testid='stVegaLiteChart'] svg, [data-testid='stVegaLiteChart'] canvas", timeout=60000)
-    button = page.get_by_role("button", name="下载本盟/市简报（PDF，2–4 页）")
+    button = page.get_by_role("button", name="下载本盟/市情况通报（PDF）")
     button.wait_for(timeout=30000)
     with page.expect_download(timeout=60000) as download:
         button.click()

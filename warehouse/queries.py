@@ -379,3 +379,28 @@ def narratives_to_compare(con, jurisdiction_code: str, body_key: str, year: int)
                       AND NOT (jurisdiction_code = ? AND body_key = ?)))""",
         [jurisdiction_code, body_key, year, year, jurisdiction_code, jurisdiction_code, body_key],
     ).to_dicts()
+
+
+def briefing_leagues(con) -> list[dict]:
+    """Every 盟/市 with government reports in the latest year, and a digest of what its briefing would print."""
+    return frame(
+        con,
+        """WITH latest AS (SELECT * FROM metrics_jurisdiction_year m
+                           WHERE body_key = 'government' AND jurisdiction_level = 'county'
+                             AND year = (SELECT max(year) FROM metrics_jurisdiction_year))
+           SELECT l.province_code, l.parent_code, l.year,
+                  md5(string_agg(CAST(l AS VARCHAR), '|' ORDER BY l.sha256)
+                      || coalesce(any_value((SELECT string_agg(k.code || k.detail, '|' ORDER BY k.sha256, k.code, k.detail)
+                                             FROM checks k JOIN reports r USING (sha256)
+                                             WHERE k.status = 'fail' AND r.parent_code = l.parent_code
+                                               AND r.year = l.year)), '')) AS digest
+           FROM latest l GROUP BY ALL ORDER BY l.parent_code""",
+    ).to_dicts()
+
+
+def briefing_file(published: str, parent_code: str, year: int, fmt: str) -> str | None:
+    """The briefing the pipeline wrote for this 盟/市 and year, if there is one."""
+    from pathlib import Path
+
+    path = Path(published).with_name("briefings") / f"{parent_code}-{year}.{fmt}"
+    return str(path) if path.exists() else None

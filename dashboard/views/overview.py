@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import streamlit as st
 
 from catalogue import load_catalogue
@@ -47,14 +49,31 @@ if only_now or only_before:
     st.caption(f"同比变化只计算两年都有报告的地区（本年有、上年无：{only_now} 个；上年有、本年无：{only_before} 个）。")
 
 if parent and body == queries.GOVERNMENT:
-    st.download_button(
-        f"下载本{common.words()['league']}简报（PDF，2–4 页）",
-        lambda: briefing.build(con, province, parent, year),
-        f"nianbao-{parent}-{year}.pdf",
-        "application/pdf",
-        key="overview_briefing",
-        help="主要指标及同比、各地区情况与排名、按时发布情况、主要质量问题。",
-    )
+    league_word = common.words()["league"]
+    about = "第一页：主要指标及同比、要点、排名图和地图；其后各地区情况与主要问题。"
+    pdf_column, docx_column = st.columns(2)
+    for column, fmt, mime, build in (
+        (pdf_column, "pdf", "application/pdf", briefing.build),
+        (
+            docx_column,
+            "docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            briefing.build_docx,
+        ),
+    ):
+        ready = queries.briefing_file(str(queries.published_path()), parent, year, fmt)  # written by the pipeline
+
+        def made(ready=ready, build=build) -> bytes:
+            return Path(ready).read_bytes() if ready else build(con, province, parent, year)
+
+        column.download_button(
+            f"下载本{league_word}情况通报（{'PDF' if fmt == 'pdf' else 'Word，可编辑'}）",
+            made,
+            f"nianbao-{parent}-{year}.{fmt}",
+            mime,
+            key=f"overview_briefing_{fmt}",
+            help=about,
+        )
 
 metric = st.selectbox(
     "排名指标",

@@ -1,11 +1,13 @@
 """The marts and the published copy the dashboard reads."""
 
-from dagster import MaterializeResult, asset
+from pathlib import Path
+
+from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from warehouse import db, storage
 from warehouse.marts import build_marts
 
-from . import CORPUS_QUALITY, JURISDICTIONS, MARTS, PARSED_REPORTS
+from . import CORPUS_QUALITY, JURISDICTIONS, MARTS, PARSED_REPORTS, PUBLISHED
 from .resources import NianbaoSettings
 
 
@@ -26,4 +28,42 @@ def published_warehouse(settings: NianbaoSettings) -> MaterializeResult:
     return MaterializeResult(metadata={"path": str(target), "bytes": target.stat().st_size})
 
 
-MART_ASSETS = [marts, published_warehouse]
+@asset(group_name="publish", deps=[PUBLISHED])
+def briefings(context: AssetExecutionContext, settings: NianbaoSettings) -> MaterializeResult:
+    """The 情况通报 of every 盟/市 for the latest year, as PDF and Word, beside the published copy
+    (`published/briefings/CODE-YEAR.pdf|docx`, linked from 总览). A 盟/市 whose figures did not change since its files
+    were written keeps them."""
+    from dashboard import briefing
+    from warehouse import queries
+
+    folder = Path(settings.published_path).with_name("briefings")
+    folder.mkdir(parents=True, exist_ok=True)
+    con = queries.open_published(settings.published_path)
+    if con is None:
+        return MaterializeResult(metadata={"written": 0, "kept": 0})
+    written = kept = 0
+    try:
+        for league in queries.briefing_leagues(con):
+            stem = folder / f"{league['parent_code']}-{league['year']}"
+            stamp = stem.with_suffix(".digest")
+            if stamp.exists() and stamp.read_text() == league["digest"]:
+                kept += 1
+                continue
+            for fmt in ("pdf", "docx"):
+                briefing.write(
+                    con,
+                    league["province_code"],
+                    league["parent_code"],
+                    league["year"],
+                    fmt,
+                    stem.with_suffix(f".{fmt}"),
+                )
+            stamp.write_text(league["digest"])
+            written += 1
+    finally:
+        con.close()
+    context.log.info(f"briefings: {written} written, {kept} unchanged, in {folder}")
+    return MaterializeResult(metadata={"written": written, "kept": kept, "folder": str(folder)})
+
+
+MART_ASSETS = [marts, published_warehouse, briefings]
