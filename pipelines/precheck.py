@@ -11,6 +11,7 @@ from catalogue import load_catalogue
 
 from .report.parse import parse_bytes
 from .report.quality import copy_checks, report_checks, split_sections
+from .report.validate import SOURCE_ANOMALY
 
 SEVERITY_ORDER = {"error": 0, "warn": 1, "info": 2}
 # In a published report a table that does not add up as printed is a source anomaly (warn); in a draft it is the
@@ -34,7 +35,7 @@ def check_draft(data: bytes, name: str, province: str | None = None, published: 
             "code": f["code"],
             "label": cat.check_label(f["code"]),
             "severity": "error" if f["code"].split(".")[0] in MUST_FIX else f.get("severity", "warn"),
-            "detail": f["detail"],
+            "detail": f["detail"].replace(f"（{SOURCE_ANOMALY}）", ""),  # in a draft there is no "as printed"
             "fix": cat.check(f["code"]).get("fix", ""),
         }
         for f in findings

@@ -191,18 +191,7 @@ def resolve(text: str, province: str | None = None, year: int | None = None) -> 
     target = _target(issuer, chosen_mentions)
     kind = _kind(issuer, target)
     d = target[2]
-    res = Resolution(
-        "resolved",
-        d.code,
-        d.name,
-        d.level,
-        d.parent_code,
-        d.parent_name,
-        d.province,
-        d.province_code,
-        kind,
-        current_code=d.successor or d.code,
-    )
+    res = _resolved(d, kind)
     rest = issuer[target[0] + len(target[1]) :]
     township = _TOWNSHIP.match(rest)
     if kind == "township" and township:
@@ -267,6 +256,22 @@ def resolve_with_hint(text: str, province: str | None, year: int | None, hint_co
     return placed
 
 
+def _resolved(d: Division, kind: str, **extra) -> Resolution:
+    return Resolution(
+        "resolved",
+        d.code,
+        d.name,
+        d.level,
+        d.parent_code,
+        d.parent_name,
+        d.province,
+        d.province_code,
+        kind,
+        current_code=d.successor or d.code,
+        **extra,
+    )
+
+
 def _related(res: Resolution, hint: Division) -> bool:
     return hint.code in (res.code, res.parent_code) or res.code == hint.parent_code
 
@@ -284,21 +289,7 @@ def _from_division(d: Division, res: Resolution, text: str, reason: str) -> Reso
         if mention
         else (res.issuer_kind if res.issuer_kind != "unknown" else _kind(issuer, None))
     )
-    placed = Resolution(
-        "resolved",
-        d.code,
-        d.name,
-        d.level,
-        d.parent_code,
-        d.parent_name,
-        d.province,
-        d.province_code,
-        kind,
-        department=res.department,
-        township=res.township,
-        current_code=d.successor or d.code,
-        reason=reason,
-    )
+    placed = _resolved(d, kind, department=res.department, township=res.township, reason=reason)
     if kind == "department" and not placed.department:
         placed.department = issuer[mention[0] + len(d.name) :] if mention else issuer
     return placed
