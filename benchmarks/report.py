@@ -194,7 +194,7 @@ def rows() -> list[tuple[str, str, str, str]]:
     if fetch:
         out += [
             (
-                f"Fetching {fetch['pages']} report pages served on loopback, no delay",
+                f"Fetching {fetch['pages']} documents (reports and their PDFs; TRS-style pages, pdf.js links) on loopback, no delay",
                 "—",
                 f"{fetch['no_delay_pages_per_second']} pages/s",
                 "bench_fetch.py",
@@ -210,6 +210,19 @@ def rows() -> list[tuple[str, str, str, str]]:
                 "0",
                 f"{fetch['second_fetch_new']} ({fetch['second_fetch_unchanged']} unchanged, {fetch['second_fetch_seconds']} s)",
                 "bench_fetch.py",
+            ),
+            *(
+                [
+                    (
+                        f"{fetch['slow_hosts']} slow hosts fetched side by side ÷ one of them alone",
+                        "≈ 1×",
+                        f"{fetch['slow_hosts_side_by_side_seconds'] / fetch['one_slow_host_seconds']:.2f}× "
+                        f"({fetch['slow_hosts_side_by_side_seconds']} s vs {fetch['one_slow_host_seconds']} s)",
+                        "bench_fetch.py",
+                    )
+                ]
+                if "slow_hosts" in fetch
+                else []
             ),
         ]
     if copy:

@@ -52,7 +52,7 @@ def _variant_cases():
         "cell_per_line": ["cell_per_line", "sign_apart", "unit_in_cell", "measure_words"],
         "markdown_pipes": ["markdown_pipes", "t4_three_tables"],
     }  # as 沭阳 2025 (spec §8.4)
-    formats = ["html", "txt", "docx", "pdf", "ofd"] + (["layout"] if shutil.which("pdftotext") else [])
+    formats = ["html", "txt", "docx", "pdf", "ofd", "xlsx"] + (["layout"] if shutil.which("pdftotext") else [])
     text_only = ("cell_per_line", "markdown_pipes")  # how a text copy of a page is written
     return [(variant, fmt) for variant in VARIANTS for fmt in (["txt"] if variant in text_only else formats)], combined
 

@@ -5,6 +5,7 @@ with all of them together that yields every report and no trap."""
 import http.server
 import json
 import threading
+import time
 
 import pytest
 
@@ -56,6 +57,14 @@ class Site(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         self.hits.append(self.path)
+        if self.path == "/busy/index.html" and self.hits.count(self.path) == 1:  # busy once: come back in 1 s
+            self.send_response(429)
+            self.send_header("Retry-After", "1")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if self.path.startswith("/slow/"):
+            time.sleep(0.6)
         body, headers = self.routes.get(self.path, (b"not found", {"status": 404}))
         self.send_response(headers.get("status", 200))
         for key, value in headers.items():
@@ -76,7 +85,17 @@ def _routes() -> dict[str, tuple[bytes, dict]]:
     report = _report_page("fj-putian-lyj-2022-html.html")
     other = _report_page("fj-putian-kjj-2024-html.html")
     return {
-        "/robots.txt": (b"User-agent: *\nDisallow: /private/\n", {"Content-Type": "text/plain"}),
+        "/robots.txt": (
+            b"User-agent: *\nDisallow: /private/\nDisallow: /*.secret.pdf$\n",
+            {"Content-Type": "text/plain"},
+        ),
+        # 429 with Retry-After, a robots.txt wildcard, and a slow host
+        "/busy/index.html": (_list([_a("/art/j1.html", "2022年政府信息公开工作年度报告")]), HTML),
+        "/wild/index.html": (_list([_a("/art/w.html", "2023年政府信息公开工作年度报告")]), HTML),
+        "/art/w.html": (_wrapper('<a href="/files/x.secret.pdf">附件</a><a href="/files/w.pdf">附件</a>'), HTML),
+        "/files/x.secret.pdf": (b"%PDF-1.4 never fetched", PDF),
+        "/slow/index.html": (_list([_a("/slow/r.html", "2023年政府信息公开工作年度报告")]), HTML),
+        "/slow/r.html": (b"<html><body>slow</body></html>", HTML),
         # TRS WCM: page 2 only through createPageHTML; the anchor text cut short, the title in title=
         "/trs/index.htm": (
             _list([_a("./art/a.html", TRUNCATED, FULL)], '<script>createPageHTML(2, 0, "index", "htm");</script>'),
@@ -309,3 +328,108 @@ def test_link_reading_is_pure():
         "http://x/col/index_2.html",
     ]
     assert links.disposition_suffix({"Content-Disposition": 'attachment; filename="2024.OFD"'}) == ".ofd"
+
+
+def test_a_busy_server_is_asked_again_after_its_retry_after(site, tmp_path):
+    started = time.monotonic()
+    report = fetch_all([Source("350300", "忙", f"{site}/busy/index.html")], tmp_path, delay=0.0, timeout=2.0, retries=2)
+    assert time.monotonic() - started >= 1.0 and report.new_documents == 1 and not report.errors
+    assert Site.hits.count("/busy/index.html") == 2
+
+
+def test_robots_wildcards_are_obeyed(site, tmp_path):
+    _fetch(site, "/wild/index.html", tmp_path)
+    assert f"{site}/files/w.pdf" in _fetched(tmp_path)
+    assert "/files/x.secret.pdf" not in Site.hits  # Disallow: /*.secret.pdf$
+
+
+def test_hosts_are_fetched_side_by_side(tmp_path):
+    """Two slow hosts (0.6 s a request, 3 requests each with robots.txt) take about as long as one."""
+    servers = []
+    for _ in range(2):
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Site)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+    Site.routes, Site.hits = _routes(), []
+    try:
+        sources = [
+            Source("350300", f"栏目{i}", f"http://127.0.0.1:{s.server_address[1]}/slow/index.html")
+            for i, s in enumerate(servers)
+        ]
+        started = time.monotonic()
+        report = fetch_all(sources, tmp_path, delay=0.0, timeout=5.0, retries=0)
+        elapsed = time.monotonic() - started
+    finally:
+        for server in servers:
+            server.shutdown()
+    assert report.new_documents == 2 and not report.errors
+    assert elapsed < 2 * 3 * 0.6, elapsed  # in turn it would take 3.6 s
+
+
+def test_one_partition_per_registered_column_and_a_failing_host_fails_alone(site, tmp_path, monkeypatch):
+    """The registry's columns become fetch partitions (registry_sensor), the weekly schedule asks for each, a dead
+    host fails its own partition only, and what each fetch found reaches 数据质量 through the warehouse."""
+    import yaml
+    from dagster import DagsterInstance, build_schedule_context, build_sensor_context, materialize
+
+    from pipelines.defs.automation import registry_sensor, weekly_fetch
+    from pipelines.defs.fetch import SOURCES_NAME, fetched_documents
+    from pipelines.defs.resources import NianbaoSettings
+
+    from .test_assets import run, settings_for
+
+    registry = tmp_path / "sources.yaml"
+    entries = [
+        {"code": "350300", "name": "好栏目", "column": f"{site}/trs/index.htm"},
+        {"code": "350400", "name": "坏栏目", "column": "http://127.0.0.1:9/col/"},
+    ]
+    registry.write_text(yaml.safe_dump({"sources": entries}, allow_unicode=True), encoding="utf-8")
+    inbox = tmp_path / "inbox"
+    base = settings_for(tmp_path, inbox)
+    settings = NianbaoSettings(
+        inbox_dirs=base.inbox_dirs,
+        store_dir=base.store_dir,
+        warehouse_path=base.warehouse_path,
+        published_path=base.published_path,
+        province=base.province,
+        sources_file=str(registry),
+        fetched_inbox=str(inbox / "fetched"),
+    )
+    (tmp_path / "dagster").mkdir()
+    instance = DagsterInstance.local_temp(tempdir=str(tmp_path / "dagster"))  # schedules read it by reference
+    added = registry_sensor(build_sensor_context(instance=instance, resources={"settings": settings}))
+    keys = added.dynamic_partitions_requests[0].partition_keys
+    instance.add_dynamic_partitions(SOURCES_NAME, list(keys))
+    from datetime import datetime
+
+    monday = datetime(2026, 12, 7, 2, 0)
+    requests = weekly_fetch(
+        build_schedule_context(instance=instance, scheduled_execution_time=monday, resources={"settings": settings})
+    )
+    assert sorted(r.partition_key for r in requests) == sorted(keys) and len(keys) == 2
+    outcomes = {}
+    for key in keys:
+        result = materialize(
+            [fetched_documents],
+            partition_key=key,
+            instance=instance,
+            resources={"settings": settings},
+            raise_on_error=False,
+        )
+        outcomes[key] = result.success
+    assert sorted(outcomes.values()) == [False, True]  # the dead host's partition alone failed
+    assert run(settings).success
+    import duckdb
+
+    con = duckdb.connect(settings.published_path, read_only=True)
+    runs = dict(con.execute("SELECT source, errors FROM fetch_runs").fetchall())
+    con.close()
+    assert runs["好栏目"] == 0 and runs["坏栏目"] >= 1
+    from streamlit.testing.v1 import AppTest
+
+    from warehouse.paths import CHECKOUT
+
+    monkeypatch.setenv("NIANBAO_PUBLISHED", settings.published_path)
+    quality = AppTest.from_file(str(CHECKOUT / "dashboard" / "views" / "quality.py"), default_timeout=60).run()
+    assert not quality.exception
+    assert any("网站栏目抓取情况" in s.value for s in quality.subheader)

@@ -404,3 +404,12 @@ def briefing_file(published: str, parent_code: str, year: int, fmt: str) -> str 
 
     path = Path(published).with_name("briefings") / f"{parent_code}-{year}.{fmt}"
     return str(path) if path.exists() else None
+
+
+def fetch_runs(con) -> pl.DataFrame:
+    """Per registered 年报 column, its latest fetch: when, list pages read, new, revised, refused, errors."""
+    return frame(
+        con,
+        """SELECT source AS column_name, column_url, finished_at, pages, new_documents, revised, unchanged, refused, errors,
+                                first_error FROM fetch_runs ORDER BY errors DESC, source""",
+    )

@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from catalogue import load_catalogue
 
-from .tables import DOCUMENT_SOURCES, DOCUMENTS, JURISDICTIONS, PARSED, RECEIVED_FILES, SKIPPED_INPUTS
+from .tables import DOCUMENT_SOURCES, DOCUMENTS, FETCH_RUNS, JURISDICTIONS, PARSED, RECEIVED_FILES, SKIPPED_INPUTS
 
 # One reporting body across years (reports.body_key: 人民政府 and 人民政府办公室 are one body, a department type
 # keeps its renames together). Synthetic (示例数据) and real reports are never compared with each other.
@@ -28,10 +28,15 @@ def _row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -
 
 
 def record_inbox(
-    con: duckdb.DuckDBPyConnection, documents: list[dict], files: list[dict], skipped: list[dict], fetch_log: list[dict]
+    con: duckdb.DuckDBPyConnection,
+    documents: list[dict],
+    files: list[dict],
+    skipped: list[dict],
+    fetch_log: list[dict],
+    fetch_runs: list[dict] | None = None,
 ) -> int:
-    """New documents by hash (a document is never replaced), the latest scan's received and skipped entries, and
-    where fetched documents came from; the number of new documents."""
+    """New documents by hash (a document is never replaced), the latest scan's received and skipped entries, where
+    fetched documents came from and the latest fetch of every registered column; the number of new documents."""
     frame = DOCUMENTS.frame(documents).unique("sha256", keep="first", maintain_order=True)  # noqa: F841 — read by name in SQL
     fresh = con.execute("SELECT * FROM frame ANTI JOIN documents USING (sha256)").pl()
     received, left_out = RECEIVED_FILES.frame(files), SKIPPED_INPUTS.frame(skipped)  # noqa: F841 — read by name in SQL
@@ -42,6 +47,14 @@ def record_inbox(
     con.execute("DELETE FROM skipped_inputs")
     con.execute("INSERT INTO skipped_inputs BY NAME SELECT * FROM left_out")
     _record_sources(con, fetch_log)
+    runs = FETCH_RUNS.frame(  # noqa: F841 — read by name in SQL
+        [
+            {**r, "column_url": r.get("column"), "finished_at": _parsed(r.get("finished_at"), datetime.fromisoformat)}
+            for r in fetch_runs or []
+        ]
+    )
+    con.execute("DELETE FROM fetch_runs")
+    con.execute("INSERT INTO fetch_runs BY NAME SELECT * FROM runs")
     con.execute("COMMIT")
     return len(fresh)
 

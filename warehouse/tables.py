@@ -127,6 +127,14 @@ REVISIONS = _t(
     comment="reports changed after publication",
 )
 
+FETCH_RUNS = _t(
+    "fetch_runs",
+    "source_key VARCHAR, source VARCHAR, code VARCHAR, column_url VARCHAR, finished_at TIMESTAMP, pages BIGINT, "
+    "new_documents BIGINT, revised BIGINT, unchanged BIGINT, refused BIGINT, errors BIGINT, first_error VARCHAR",
+    "source_key",
+    "the latest fetch of every registered 年报 column: what it found (数据质量)",
+)
+
 TABLES = (
     JURISDICTIONS,
     BOUNDARIES,
@@ -139,6 +147,7 @@ TABLES = (
     SKIPPED_INPUTS,
     DOCUMENT_SOURCES,
     REVISIONS,
+    FETCH_RUNS,
 )
 BY_NAME = {t.name: t for t in TABLES}
 # What a parse step writes per document (its Parquet shards, loaded delete-then-insert by hash).

@@ -58,6 +58,15 @@ else:
     counts = left_out.group_by("reason").len().sort("len", descending=True)
     st.caption("；".join(f"{r['reason']} {r['len']} 份" for r in counts.to_dicts()) + "。")
     common.show_table(left_out.drop("counted_sha256"))
+runs = queries.fetch_runs(con)
+if not runs.is_empty():
+    st.subheader("网站栏目抓取情况（每个登记栏目最近一次）")
+    failing = runs.filter(pl.col("errors") > 0).height
+    st.caption(
+        f"共 {runs.height} 个栏目"
+        + (f"，其中 {failing} 个最近一次抓取有错误（见“首个错误”）。" if failing else "，最近一次均无错误。")
+    )
+    common.show_table(runs)
 st.subheader("无法解析的文件（不分地区）")
 errors = queries.ingest_errors(con)
 if errors.is_empty():

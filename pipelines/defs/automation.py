@@ -5,7 +5,9 @@ from dagster import (
     DefaultScheduleStatus,
     DefaultSensorStatus,
     RunRequest,
+    ScheduleEvaluationContext,
     SensorEvaluationContext,
+    SensorResult,
     SkipReason,
     define_asset_job,
     schedule,
@@ -14,6 +16,7 @@ from dagster import (
 
 from .. import inbox
 from . import FETCHED_DOCUMENTS
+from .fetch import SOURCES, SOURCES_NAME, registered
 from .resources import NianbaoSettings
 
 main_job = define_asset_job(
@@ -45,10 +48,32 @@ def daily_refresh():
     execution_timezone="Asia/Shanghai",
     default_status=DefaultScheduleStatus.STOPPED,
 )
-def weekly_fetch():
-    """Mondays at 02:00 Beijing time; off until an office has filled its registry (the inbox sensor then runs
-    the main job on what arrived)."""
-    return RunRequest()
+def weekly_fetch(context: ScheduleEvaluationContext, settings: NianbaoSettings):
+    """Mondays at 02:00 Beijing time, one run per registered column (its partition; `registry_sensor` registers
+    new ones); off until an office has filled its registry (the inbox sensor then runs the main job on what
+    arrived)."""
+    known = set(context.instance.get_dynamic_partitions(SOURCES_NAME))
+    day = f"{context.scheduled_execution_time:%Y%m%d}"  # one run per column per scheduled day
+    requests = [
+        RunRequest(partition_key=s.key, run_key=f"{s.key}-{day}") for s in registered(settings) if s.key in known
+    ]
+    return requests or SkipReason("no registered column: fill the source registry (see README, Fetching)")
+
+
+@sensor(job=fetch_job, minimum_interval_seconds=300, default_status=DefaultSensorStatus.RUNNING)
+def registry_sensor(context: SensorEvaluationContext, settings: NianbaoSettings):
+    """Keeps one fetch partition per registry entry: adds the new ones, removes the ones taken out of the registry
+    (their documents stay in the warehouse)."""
+    keys = {s.key for s in registered(settings)}
+    known = set(context.instance.get_dynamic_partitions(SOURCES_NAME))
+    if keys == known:
+        return SkipReason("source registry unchanged")
+    return SensorResult(
+        dynamic_partitions_requests=[
+            SOURCES.build_add_request(sorted(keys - known)),
+            SOURCES.build_delete_request(sorted(known - keys)),
+        ]
+    )
 
 
 @sensor(job=main_job, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING)
@@ -64,4 +89,4 @@ def inbox_sensor(context: SensorEvaluationContext, settings: NianbaoSettings):
 
 JOBS = [main_job, fetch_job]
 SCHEDULES = [daily_refresh, weekly_fetch]
-SENSORS = [inbox_sensor]
+SENSORS = [inbox_sensor, registry_sensor]

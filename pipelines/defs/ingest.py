@@ -64,7 +64,14 @@ def source_documents(
         for s in skipped
     ]
     with db.connect(settings.warehouse_path) as con:
-        new = storage.record_inbox(con, documents, files, skipped_rows, fetch.read_logs(settings.inbox_dirs))
+        new = storage.record_inbox(
+            con,
+            documents,
+            files,
+            skipped_rows,
+            fetch.read_logs(settings.inbox_dirs),
+            fetch.read_runs(settings.inbox_dirs),
+        )
         total = storage.count(con, "documents")
     context.log.info(f"{len(files)} files received, {new} new documents, {len(skipped)} inputs skipped, {total} kept")
     return MaterializeResult(

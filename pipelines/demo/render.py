@@ -304,6 +304,36 @@ def render_ofd(report: Report) -> bytes:
     return ofd_from_pdf(render_pdf(report))
 
 
+def render_xlsx(report: Report) -> bytes:
+    """The report as a spreadsheet, as some bodies attach their tables: one sheet, the text one cell per line, the
+    three tables with their merged header cells."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    with xlsxwriter.Workbook(buffer, {"in_memory": True}) as workbook:
+        sheet = workbook.add_worksheet("年度报告")
+        row = 0
+        for line in (title(report), f"（{SYNTHETIC_NOTE}）", preamble(report)):
+            sheet.write(row, 0, line)
+            row += 1
+        for kind, value in _body_parts(report):
+            if kind in ("h", "p"):
+                sheet.write(row, 0, value)
+                row += 1
+                continue
+            matrix, spans = layout.expand(value)
+            for r, cells in enumerate(matrix):
+                for c, text in enumerate(cells):
+                    if text:
+                        sheet.write(row + r, c, text)
+            for r0, c0, r1, c1 in spans:
+                sheet.merge_range(row + r0, c0, row + r1, c1, matrix[r0][c0])
+            row += len(matrix) + 1  # an empty row ends the table
+        sheet.write(row, 0, report.issuer)
+        sheet.write(row + 1, 0, _cn_date(report.published_at))
+    return buffer.getvalue()
+
+
 RENDERERS = {
     "html": render_html,
     "txt": render_text,
@@ -311,5 +341,14 @@ RENDERERS = {
     "pdf": render_pdf,
     "layout": render_layout,
     "ofd": render_ofd,
+    "xlsx": render_xlsx,
 }
-EXTENSIONS = {"html": ".html", "txt": ".txt", "docx": ".docx", "pdf": ".pdf", "layout": ".txt", "ofd": ".ofd"}
+EXTENSIONS = {
+    "html": ".html",
+    "txt": ".txt",
+    "docx": ".docx",
+    "pdf": ".pdf",
+    "layout": ".txt",
+    "ofd": ".ofd",
+    "xlsx": ".xlsx",
+}

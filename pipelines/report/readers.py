@@ -92,6 +92,19 @@ def _is_ofd_package(data: bytes) -> bool:
         return False
 
 
+def _is_xlsx(data: bytes) -> bool:
+    try:
+        return "xl/workbook.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def read_sheet(data: bytes) -> Document:
+    from .sheets import read_sheets
+
+    return read_sheets(data)
+
+
 def read_ofd(data: bytes) -> Document:
     from .ofd import read_ofd as read_package
 
@@ -102,11 +115,11 @@ def sniff_format(data: bytes, name: str = "") -> str:
     head = data[:4096]
     if head.startswith(b"%PDF"):
         return "pdf"
-    if head.startswith(b"PK\x03\x04"):
-        return "ofd" if _is_ofd_package(data) else "docx"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "doc"
     suffix = Path(name).suffix.lower()
+    if head.startswith(b"PK\x03\x04"):
+        return "ofd" if _is_ofd_package(data) else "sheet" if _is_xlsx(data) else "docx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "sheet" if suffix in (".xls", ".et") else "doc"
     if suffix in (".pdf", ".docx", ".doc") and not data.strip():
         raise ReportError("empty", "the file is empty")
     lowered = head.lower()
@@ -131,6 +144,7 @@ def read_document(data: bytes, name: str = "") -> Document:
     readers = {
         "pdf": read_pdf,
         "ofd": read_ofd,
+        "sheet": read_sheet,
         "docx": read_docx,
         "doc": read_doc,
         "html": read_html,
