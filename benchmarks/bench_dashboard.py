@@ -1,7 +1,8 @@
 """Dashboard on a large warehouse: every page's queries (≤ 200 ms each) and page-ready time in headless Chromium
 (median of three new tabs per page), beside the same time for a page holding only one chart.
 
-Usage: python benchmarks/bench_dashboard.py PUBLISHED_DUCKDB   (e.g. the one bench_pipeline.py reports)
+Usage: python benchmarks/bench_dashboard.py PUBLISHED_DUCKDB [RESULT_NAME]   (e.g. the one bench_pipeline.py reports;
+RESULT_NAME: where the figures go, default results/dashboard.json)
 """
 
 import os
@@ -151,7 +152,7 @@ with tempfile.TemporaryDirectory() as tmp:
     floor.terminate()
 dashboard.terminate()
 save(
-    "dashboard",
+    sys.argv[2] if len(sys.argv) > 2 else "dashboard",
     {
         "warehouse": path,
         "worst_query_ms_per_page": query_ms,

@@ -95,7 +95,13 @@ def build_reports(seed: int, count: int) -> list[Report]:
         step = len(reports) / count
         reports = [reports[int(i * step)] for i in range(count)]
     _mark_sums_of_parts(reports)
-    variant_rng = random.Random(seed + 3)  # its own stream: adding variants changes no number of any report
+    return _named(reports, rng, seed)
+
+
+def _named(reports: list[Report], rng: random.Random, seed: int) -> list[Report]:
+    """Document ids, formats and printing variants (the variants from their own stream: adding one changes no
+    number of any report)."""
+    variant_rng = random.Random(seed + 3)
     for i, report in enumerate(reports):
         report.doc_id = f"demo-{i:05d}-{report.unit.code}-{report.year}"
         report.fmt = rng.choices(list(FORMAT_WEIGHTS), list(FORMAT_WEIGHTS.values()))[0]
@@ -103,6 +109,40 @@ def build_reports(seed: int, count: int) -> list[Report]:
         if "amount_in_yuan" in report.variants and "unit_in_cell" in report.variants:
             report.variants.remove("unit_in_cell")
     return reports
+
+
+def build_province(seed: int, departments: int = 20, townships: int = 3) -> list[Report]:
+    """Full coverage of 内蒙古 for 2019–2025, as a province really publishes: every unit's government report, and
+    the reports of `departments` department types (the catalogue's first) and `townships` 苏木/镇 every year."""
+    from catalogue import load_catalogue
+
+    rng = random.Random(seed)
+    counties, _ = inner_mongolia_units()
+    profiles = {u.code: unit_profile(rng, u) for u in counties}
+    types = [d["label"] for d in load_catalogue().raw["department_types"]][:departments]
+    reports: list[Report] = []
+    for unit in counties:
+        carried = [0] * 6
+        for year in YEARS:
+            report = _government_report(rng, unit, year, profiles[unit.code], carried)
+            carried = [
+                report.cells[t3_key("carried_forward", c)]
+                for c in (
+                    "natural_person",
+                    "commercial_enterprise",
+                    "research_institution",
+                    "public_interest_org",
+                    "legal_service_org",
+                    "other_org",
+                )
+            ]
+            reports.append(report)
+        names = [*types, *TOWNSHIP_WORDS[:townships]]
+        for index, name in enumerate(names):
+            kind = "department" if index < len(types) else "township"
+            reports += _body_reports(rng, unit, profiles[unit.code], lambda year, n=name, u=unit: f"{u.name}{n}", kind)
+    _mark_sums_of_parts(reports)
+    return _named(reports, rng, seed)
 
 
 def _versions(rng: random.Random, year: int) -> dict:
@@ -169,7 +209,9 @@ def _sub_reports(rng, counties, profiles, wanted: int) -> list[Report]:
     for unit, name, kind in planned:
         out += _body_reports(rng, unit, profiles[unit.code], lambda year, n=name, u=unit: f"{u.name}{n(year)}", kind)
     used: set[str] = set()
-    while len(out) < wanted:
+    others = [u for u in counties if u.parent_code != DEPARTMENT_LEAGUE]
+    bodies = len(others) * (len(DEPARTMENTS) + len(TOWNSHIP_WORDS))
+    while len(out) < wanted and len(used) < bodies:  # a count beyond every body stops at every body
         unit = rng.choice(counties)
         if unit.parent_code == DEPARTMENT_LEAGUE:
             continue
@@ -316,11 +358,17 @@ def _render_one(job: tuple[Report, str, bool, str]) -> str:
 
 
 def generate(
-    out: str | Path, seed: int = 7, count: int = 800, formats: list[str] | None = None, workers: int | None = None
+    out: str | Path,
+    seed: int = 7,
+    count: int = 800,
+    formats: list[str] | None = None,
+    workers: int | None = None,
+    reports: list[Report] | None = None,
 ) -> dict:
+    """Render the demo set (`reports`: a set built already, e.g. `build_province`) with its truth file."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    reports = build_reports(seed, count)
+    reports = reports if reports is not None else build_reports(seed, count)
     allowed = [f for f in (formats or list(FORMAT_WEIGHTS)) if f in render.RENDERERS]
     format_rng = random.Random(seed + 2)
     gbk_rng = random.Random(seed + 1)
