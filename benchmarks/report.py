@@ -225,6 +225,47 @@ def rows() -> list[tuple[str, str, str, str]]:
                 else []
             ),
         ]
+    province = load("province")
+    if province:
+        big, small = province["province"], province["bundled"]
+        two = big["workers_2"]
+        out += [
+            (
+                f"A province at full coverage ({big['documents']:,} reports: every unit's government, 20 department "
+                f"types, 3 苏木/镇, 7 years): main job, 1 → 2 workers",
+                "—",
+                f"{big['workers_1']['main_job_seconds']} s → {two['main_job_seconds']} s",
+                "bench_province.py",
+            ),
+            (
+                f"Peak memory of the largest process, {big['documents']:,} ÷ {small['documents']:,} reports (2 workers)",
+                "≤ 1.3×",
+                f"{province['workers_2_ratios']['peak_memory']}× ({two['peak_rss_mb']} vs {small['workers_2']['peak_rss_mb']} MB; "
+                f"1 worker {province['workers_1_ratios']['peak_memory']}×) — not met",
+                "bench_province.py",
+            ),
+            (
+                f"One new document on {big['documents']:,} ÷ on {small['documents']:,} reports (2 workers)",
+                "≤ 1.5×",
+                f"{province['workers_2_ratios']['one_new_document']}× ({two['one_new_document_seconds']} vs "
+                f"{small['workers_2']['one_new_document_seconds']} s) — not met",
+                "bench_province.py",
+            ),
+            (
+                "Publication (whole-file copy of the warehouse) at province scale",
+                "—",
+                f"{two['publication_copy_seconds']} s for {two['warehouse_mb']} MB",
+                "bench_province.py",
+            ),
+            (
+                "Slowest page on the province ÷ a one-chart page, same run",
+                "≤ 1.3×",
+                f"{province['slowest_page_vs_one_chart_page']}× "
+                f"({max(province['pages_on_province']['page_ready_seconds'].values())} vs "
+                f"{province['pages_on_province']['one_chart_page_ready_seconds']} s) — not met",
+                "bench_province.py",
+            ),
+        ]
     if copy:
         out.append(
             (
