@@ -76,17 +76,7 @@ def build_reports(seed: int, count: int) -> list[Report]:
             if (unit.code, year) in missing:
                 continue
             report = _government_report(rng, unit, year, profiles[unit.code], carried.get(unit.code, [0] * 6))
-            carried[unit.code] = [
-                report.cells[t3_key("carried_forward", col)]
-                for col in (
-                    "natural_person",
-                    "commercial_enterprise",
-                    "research_institution",
-                    "public_interest_org",
-                    "legal_service_org",
-                    "other_org",
-                )
-            ]
+            carried[unit.code] = _carried_forward(report)
             _plant(rng, report, previous.get(unit.code), reports)
             previous[unit.code] = report
             reports.append(report)
@@ -125,17 +115,7 @@ def build_province(seed: int, departments: int = 20, townships: int = 3) -> list
         carried = [0] * 6
         for year in YEARS:
             report = _government_report(rng, unit, year, profiles[unit.code], carried)
-            carried = [
-                report.cells[t3_key("carried_forward", c)]
-                for c in (
-                    "natural_person",
-                    "commercial_enterprise",
-                    "research_institution",
-                    "public_interest_org",
-                    "legal_service_org",
-                    "other_org",
-                )
-            ]
+            carried = _carried_forward(report)
             reports.append(report)
         names = [*types, *TOWNSHIP_WORDS[:townships]]
         for index, name in enumerate(names):
@@ -143,6 +123,21 @@ def build_province(seed: int, departments: int = 20, townships: int = 3) -> list
             reports += _body_reports(rng, unit, profiles[unit.code], lambda year, n=name, u=unit: f"{u.name}{n}", kind)
     _mark_sums_of_parts(reports)
     return _named(reports, rng, seed)
+
+
+APPLICANT_COLUMNS = (
+    "natural_person",
+    "commercial_enterprise",
+    "research_institution",
+    "public_interest_org",
+    "legal_service_org",
+    "other_org",
+)
+
+
+def _carried_forward(report: Report) -> list[int]:
+    """What a body carries into next year's table 3, per applicant column."""
+    return [report.cells[t3_key("carried_forward", col)] for col in APPLICANT_COLUMNS]
 
 
 def _versions(rng: random.Random, year: int) -> dict:
@@ -309,15 +304,7 @@ def _plant(rng: random.Random, report: Report, previous: Report | None, done: li
 def truth_of(report: Report, file_name: str) -> dict:
     cells = dict(report.cells)
     if report.versions["t3"] == "v2021":
-        for col in (
-            "natural_person",
-            "commercial_enterprise",
-            "research_institution",
-            "public_interest_org",
-            "legal_service_org",
-            "other_org",
-            "total",
-        ):
+        for col in (*APPLICANT_COLUMNS, "total"):
             cells[t3_key("other_total", col)] = sum(
                 cells[t3_key(r, col)] for r in ("other_no_correction", "other_fee_unpaid", "other_other")
             )
