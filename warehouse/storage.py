@@ -190,7 +190,10 @@ def carry_rows(con: duckdb.DuckDBPyConnection) -> list[dict]:
     )
 
 
-def replace_corpus_findings(con: duckdb.DuckDBPyConnection, found: list[tuple[str, dict]]) -> None:
+def replace_corpus_findings(
+    con: duckdb.DuckDBPyConnection, found: list[tuple[str, dict]], code: str | None = None
+) -> None:
+    """The corpus findings (`code`: only those of one check, the others left as they are)."""
     from .tables import CHECKS
 
     rows = [
@@ -198,7 +201,8 @@ def replace_corpus_findings(con: duckdb.DuckDBPyConnection, found: list[tuple[st
         for sha, f in found
     ]
     frame = CHECKS.frame(rows)  # noqa: F841 — read by name in SQL
-    con.execute("BEGIN; DELETE FROM checks WHERE kind = 'corpus'")
+    con.execute("BEGIN")
+    con.execute("DELETE FROM checks WHERE kind = 'corpus' AND (? IS NULL OR code = ?)", [code, code])
     con.execute("INSERT INTO checks BY NAME SELECT * FROM frame")
     con.execute("COMMIT")
 

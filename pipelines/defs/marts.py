@@ -4,7 +4,7 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
-from warehouse import db, storage
+from warehouse import db, findings, storage
 from warehouse.marts import build_marts
 
 from . import CORPUS_QUALITY, JURISDICTIONS, MARTS, PARSED_REPORTS, PUBLISHED
@@ -13,9 +13,11 @@ from .resources import NianbaoSettings
 
 @asset(group_name="marts", deps=[PARSED_REPORTS, JURISDICTIONS, CORPUS_QUALITY])
 def marts(settings: NianbaoSettings) -> MaterializeResult:
-    """metrics_jurisdiction_year (one row per jurisdiction × reporting body × year, with YoY and ranks) and coverage."""
+    """metrics_jurisdiction_year (one row per jurisdiction × reporting body × year, with YoY and ranks), coverage,
+    and on them the 本地区汇总 report against its own departments' sum (a corpus finding)."""
     with db.connect(settings.warehouse_path) as con:
         build_marts(con)
+        storage.replace_corpus_findings(con, findings.sum_of_parts(con), code=findings.CODE)
         rows = storage.count(con, "metrics_jurisdiction_year")
         con.execute("CHECKPOINT")
     return MaterializeResult(metadata={"mart_rows": rows})

@@ -3,7 +3,6 @@
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetExecutionContext, MaterializeResult, asset, asset_check
 
 from warehouse import db, storage
-from warehouse.findings import sum_of_parts
 
 from .. import progress
 from ..report.quality import carry_checks, copy_checks
@@ -13,8 +12,8 @@ from .resources import NianbaoSettings
 
 @asset(group_name="quality", deps=[PARSED_REPORTS])
 def corpus_quality(context: AssetExecutionContext, settings: NianbaoSettings) -> MaterializeResult:
-    """Checks that need the whole corpus: copying (内容雷同), carry-over between years, revisions after publication
-    and a 本地区汇总 report below the sum of its own departments' reports."""
+    """Checks that need the whole corpus: copying (内容雷同), carry-over between years and revisions after
+    publication (a 本地区汇总 report below its departments' sum is checked on the mart, see `marts`)."""
     with db.connect(settings.warehouse_path) as con:
         found = carry_checks(storage.carry_rows(con))
         reports = storage.resolved_narratives(con)
@@ -23,7 +22,6 @@ def corpus_quality(context: AssetExecutionContext, settings: NianbaoSettings) ->
             found += copy_checks([r for r in reports if r["synthetic"] == synthetic])
         progress.report("内容雷同 copy detection", 2, 2)
         found += storage.revisions(con)
-        found += sum_of_parts(con)
         storage.replace_corpus_findings(con, found)
     context.log.info(f"{len(found)} corpus findings")
     return MaterializeResult(metadata={"findings": len(found)})
