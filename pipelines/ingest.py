@@ -15,9 +15,9 @@ from .report.parse import parse_bytes
 from .report.quality import report_checks, split_sections
 
 
-def parse_stored(row: dict, province: str | None) -> dict:
+def parse_stored(row: dict, province: str | None, ocr: bool = False) -> dict:
     data = Path(row["stored_path"]).read_bytes()
-    result = parse_bytes(data, row["file_name"], province, row.get("source_code"))
+    result = parse_bytes(data, row["file_name"], province, row.get("source_code"), ocr=ocr)
     result["sha256"] = row["sha256"]
     result["synthetic"] = row["synthetic"]
     if result["status"] != "error" and not result.get("published_at") and row.get("page_published_at"):
@@ -31,9 +31,9 @@ def parse_stored(row: dict, province: str | None) -> dict:
     return result
 
 
-def _parse_safely(row: dict, province: str | None) -> dict:
+def _parse_safely(row: dict, province: str | None, ocr: bool = False) -> dict:
     try:
-        return parse_stored(row, province)
+        return parse_stored(row, province, ocr)
     except Exception as exc:  # a parser bug must not stop the other documents
         return {
             "sha256": row["sha256"],
@@ -44,11 +44,12 @@ def _parse_safely(row: dict, province: str | None) -> dict:
         }
 
 
-def parse_many(rows: list[dict], province: str | None, progress=None) -> list[dict]:
-    """Parse documents one after another in this process; parallelism is the executor's (one step per partition)."""
+def parse_many(rows: list[dict], province: str | None, progress=None, ocr: bool = False) -> list[dict]:
+    """Parse documents one after another in this process; parallelism is the executor's (one step per partition).
+    `ocr`: these are scans the text step refused (needs_ocr), read by OCR."""
     results = []
     for i, row in enumerate(rows, start=1):
-        results.append(_parse_safely(row, province))
+        results.append(_parse_safely(row, province, ocr))
         if progress and i % 50 == 0:
             progress(i, len(rows))
     return results
@@ -57,13 +58,15 @@ def parse_many(rows: list[dict], province: str | None, progress=None) -> list[di
 PARSE_CHUNK = 50
 
 
-def parse_to_frames(rows: list[dict], province: str | None, progress=None) -> dict[str, pl.DataFrame]:
+def parse_to_frames(
+    rows: list[dict], province: str | None, progress=None, ocr: bool = False
+) -> dict[str, pl.DataFrame]:
     """Parse documents into the warehouse's frames, PARSE_CHUNK at a time: a parse result (full text, every cell
     with its provenance, the checks) takes ~10× the memory of its rows in a frame, so only one chunk's results
     are alive at once."""
     parts = []
     for start in range(0, len(rows), PARSE_CHUNK):
-        parts.append(frames(parse_many(rows[start : start + PARSE_CHUNK], province)))
+        parts.append(frames(parse_many(rows[start : start + PARSE_CHUNK], province, ocr=ocr)))
         if progress:
             progress(min(start + PARSE_CHUNK, len(rows)), len(rows))
     if not parts:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -26,13 +27,17 @@ def ensure_demo(folder: Path, count: int | None = None) -> None:
     count = count if count is not None else settings["count"]
     if not count:
         return
+    scans = settings.get("scans", 0)
     truth = folder / "truth.jsonl"
-    if truth.exists() and sum(1 for _ in truth.open(encoding="utf-8")) == count:
-        return
+    if truth.exists():
+        lines = truth.read_text(encoding="utf-8").splitlines()
+        scanned = sum(json.loads(line)["format"] in ("scan", "tiff") for line in lines)
+        if len(lines) == count and scanned == scans:
+            return
     from .demo.generate import generate
 
     print(f"generating {count} synthetic demo documents (示例数据) in {folder} …", flush=True)
-    generate(folder, seed=settings["seed"], count=count, formats=settings["formats"])
+    generate(folder, seed=settings["seed"], count=count, formats=settings["formats"], scans=scans)
 
 
 # Fewer documents to parse than this: one process. Measured here: 1,000 documents took 27–29 s in-process and

@@ -105,6 +105,24 @@ def documents_to_parse(con: duckdb.DuckDBPyConnection, parser_version: str) -> l
     )
 
 
+def documents_needing_ocr(con: duckdb.DuckDBPyConnection, parser_version: str) -> list[dict]:
+    """Documents the text step refused as scans (needs_ocr) at this parser version: what the OCR step reads."""
+    return (
+        con.execute(
+            """
+        SELECT d.sha256, d.file_name, d.stored_path, d.synthetic, false AS seen_before,
+               (SELECT min(page_published_at) FROM document_sources s WHERE s.sha256 = d.sha256) AS page_published_at,
+               (SELECT arg_max(code, fetched_at) FROM document_sources s WHERE s.sha256 = d.sha256) AS source_code
+        FROM documents d
+        WHERE d.sha256 IN (SELECT sha256 FROM ingest_errors WHERE parser_version = ? AND error_code = 'needs_ocr')
+        ORDER BY d.file_name""",
+            [parser_version],
+        )
+        .pl()
+        .to_dicts()
+    )
+
+
 def parsed_documents(con: duckdb.DuckDBPyConnection, parser_version: str) -> int:
     """How many documents are parsed at this parser version (reports and ingest errors)."""
     return _row(

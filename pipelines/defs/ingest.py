@@ -29,6 +29,8 @@ from . import FETCHED_DOCUMENTS, SOURCE_DOCUMENTS
 from .resources import NianbaoSettings, WarehouseLock
 
 PARSE_BATCH = 400  # documents a parse step holds at once: batches keep memory flat and save progress as they go
+OCR_BATCH = 10  # scans: a minute of OCR between saves
+OCR_PREFIX = "ocr-"  # an OCR step's shards sit beside its partition's text shards, which keep the needs_ocr record
 
 
 @asset(group_name="ingest", deps=[FETCHED_DOCUMENTS])
@@ -103,24 +105,55 @@ def plan_parsing(context: OpExecutionContext, settings: NianbaoSettings):
 @op(tags={"kind": "parse"})
 def parse_partition(context: OpExecutionContext, settings: NianbaoSettings, rows: list) -> dict:
     """Parse one partition's documents into its Parquet shards. Documents its shards already hold at this parser
-    version (a partition finished before another was killed) are not parsed again."""
+    version (a partition finished before another was killed) are not parsed again. A scan is refused here
+    (needs_ocr) and read by the OCR step after, so it never holds up text, HTML and Word reports."""
     if not rows:
         return {"partition": None, "shas": [], "parsed": 0, "reparsed": 0, "errors": 0}
-    partition = shards.partition_of(rows[0]["sha256"])
+    return _parse_into_shards(context, settings, rows, shards.partition_of(rows[0]["sha256"]), ocr=False)
+
+
+@op(ins={"loaded": In(Nothing)}, out=DynamicOut(list), tags={"kind": "plan"})
+def plan_ocr(context: OpExecutionContext, settings: NianbaoSettings):
+    """The scans the text step refused (needs_ocr), one list per partition, each read by its own OCR step. Asked of
+    the warehouse, not of this run's steps: a scan whose OCR step was killed is read by the next run."""
+    with db.connect(settings.warehouse_path) as con:
+        todo = storage.documents_needing_ocr(con, PARSER_VERSION)
+    by_partition: dict[str, list[dict]] = {}
+    for row in todo:
+        by_partition.setdefault(OCR_PREFIX + shards.partition_of(row["sha256"]), []).append(row)
+    context.log.info(f"{len(todo)} scanned documents to read by OCR in {len(by_partition)} partitions")
+    for partition in sorted(by_partition):
+        yield DynamicOutput(by_partition[partition], mapping_key=partition.replace("-", "_"))
+    if not by_partition:
+        yield DynamicOutput([], mapping_key="none")
+
+
+@op(tags={"kind": "ocr"})
+def ocr_partition(context: OpExecutionContext, settings: NianbaoSettings, rows: list) -> dict:
+    """Read one partition's scans by OCR (1–3 s a page) into its own shards (`ocr-pN`, beside the text step's)."""
+    if not rows:
+        return {"partition": None, "shas": [], "parsed": 0, "reparsed": 0, "errors": 0}
+    return _parse_into_shards(context, settings, rows, OCR_PREFIX + shards.partition_of(rows[0]["sha256"]), ocr=True)
+
+
+def _parse_into_shards(context: OpExecutionContext, settings: NianbaoSettings, rows: list, partition: str, ocr: bool):
     store = settings.shard_store()
     ready = store.parsed(partition)
     to_parse = [row for row in rows if ready.get(row["sha256"]) != PARSER_VERSION]
+    label = "OCR 识别 scans" if ocr else "解析报告 parsing"
+    batch_size = OCR_BATCH if ocr else PARSE_BATCH
     errors = 0
-    for start in range(0, len(to_parse), PARSE_BATCH):
-        batch = to_parse[start : start + PARSE_BATCH]
+    for start in range(0, len(to_parse), batch_size):
+        batch = to_parse[start : start + batch_size]
         out = ingest.parse_to_frames(
             batch,
             settings.province or None,
-            progress=lambda done, _total, start=start: progress.report("解析报告 parsing", start + done, len(to_parse)),
+            progress=lambda done, _total, start=start: progress.report(label, start + done, len(to_parse)),
+            ocr=ocr,
         )
         store.merge(partition, out, [row["sha256"] for row in batch])
         errors += len(out["ingest_errors"])
-        progress.report("解析报告 parsing", start + len(batch), len(to_parse))
+        progress.report(label, start + len(batch), len(to_parse))
     context.log.info(
         f"partition {partition}: parsed {len(to_parse)}, {len(rows) - len(to_parse)} already in its shards"
     )
@@ -173,8 +206,10 @@ def load_shards(context: OpExecutionContext, settings: NianbaoSettings, results:
 @graph_asset(group_name="ingest", ins={"stored": AssetIn(key=SOURCE_DOCUMENTS, dagster_type=Nothing)})
 def parsed_reports(stored):
     """Parses only documents whose content hash or parser version is new (incremental), one step per partition
-    of the content hash, into Parquet shards the warehouse loads; one bad file never stops the rest."""
-    return load_shards(plan_parsing(stored).map(parse_partition).collect())
+    of the content hash, into Parquet shards the warehouse loads; then the scans among them by OCR, in steps of
+    their own. One bad file never stops the rest."""
+    loaded = load_shards(plan_parsing(stored).map(parse_partition).collect())
+    return load_shards.alias("load_ocr_shards")(plan_ocr(loaded).map(ocr_partition).collect())
 
 
 def _peak_rss_mb() -> float:

@@ -344,6 +344,13 @@ def _render_one(job: tuple[Report, str, bool, str]) -> str:
     return name
 
 
+def _scan_some(reports: list[Report], scans: int, rng: random.Random) -> None:
+    """`scans` of the PDF reports become scans, the image-only PDF and the TIFF alternately."""
+    pdfs = [report for report in reports if report.fmt == "pdf"]
+    for i, report in enumerate(rng.sample(pdfs, min(scans, len(pdfs)))):
+        report.fmt = "scan" if i % 2 == 0 else "tiff"
+
+
 def generate(
     out: str | Path,
     seed: int = 7,
@@ -351,8 +358,10 @@ def generate(
     formats: list[str] | None = None,
     workers: int | None = None,
     reports: list[Report] | None = None,
+    scans: int = 0,
 ) -> dict:
-    """Render the demo set (`reports`: a set built already, e.g. `build_province`) with its truth file."""
+    """Render the demo set (`reports`: a set built already, e.g. `build_province`) with its truth file; `scans` of
+    its PDF reports printed and scanned instead (image-only PDF and multi-page TIFF, alternately)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     reports = reports if reports is not None else build_reports(seed, count)
@@ -369,6 +378,7 @@ def generate(
         gbk = report.fmt == "html" and gbk_rng.random() < 0.3
         declare = not gbk or gbk_rng.random() < 0.7
         jobs.append((report, "gbk" if gbk else "utf-8", declare, str(out)))
+    _scan_some([job[0] for job in jobs], scans, random.Random(seed + 5))
     workers = workers or min(2, os.cpu_count() or 1)
     if len(jobs) >= 100 and workers > 1:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:

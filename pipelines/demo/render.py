@@ -334,6 +334,77 @@ def render_xlsx(report: Report) -> bytes:
     return buffer.getvalue()
 
 
+# ------------------------------------------------------------------ scans
+SCAN_DPI = 200
+MAX_SKEW = 0.6  # degrees, as an office scanner's feeder leaves a page
+
+
+def render_scan(report: Report) -> bytes:
+    """The PDF printed and scanned: each page an image (greyscale, skewed up to 0.6°, speckled, JPEG-compressed)
+    in a PDF whose only text is an invisible page number per page, as scanning software types on (a thin text
+    layer: the reader must still send it to OCR)."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen.canvas import Canvas
+
+    pages = list(_scanned_pages(report))
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, invariant=1)
+    canvas.setAuthor(SYNTHETIC_NOTE)
+    canvas.setTitle(title(report))
+    for number, page in enumerate(pages, start=1):
+        width, height = page.width * 72 / SCAN_DPI, page.height * 72 / SCAN_DPI
+        canvas.setPageSize((width, height))
+        jpeg = io.BytesIO()
+        page.save(jpeg, format="JPEG", quality=60)
+        canvas.drawImage(ImageReader(io.BytesIO(jpeg.getvalue())), 0, 0, width, height)
+        text = canvas.beginText(width / 2, 20)
+        text.setTextRenderMode(3)  # invisible, as OCR'd scans carry their text
+        text.setFont("Helvetica", 8)
+        text.textLine(str(number))
+        canvas.drawText(text)
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def render_tiff(report: Report) -> bytes:
+    """The scanned pages as one multi-page TIFF (JPEG inside), as some offices attach their scans."""
+    pages = list(_scanned_pages(report))
+    buffer = io.BytesIO()
+    pages[0].save(
+        buffer, format="TIFF", save_all=True, append_images=pages[1:], compression="jpeg", dpi=(SCAN_DPI, SCAN_DPI)
+    )
+    return buffer.getvalue()
+
+
+def _scanned_pages(report: Report):
+    """The report's PDF pages as a scanner returns them (deterministic per document)."""
+    import random
+    import zlib
+
+    import numpy as np
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageFilter
+
+    rng = random.Random(zlib.crc32(report.doc_id.encode()))
+    noise = np.random.default_rng(rng.randrange(2**32))
+    pdf = pdfium.PdfDocument(render_pdf(report))
+    try:
+        for number in range(len(pdf)):
+            page = pdf[number]
+            image = page.render(scale=SCAN_DPI / 72, grayscale=True).to_pil().convert("L")
+            page.close()
+            image = image.filter(ImageFilter.GaussianBlur(0.6))  # toner spread and the scanner's optics
+            image = image.rotate(rng.uniform(-MAX_SKEW, MAX_SKEW), resample=Image.Resampling.BICUBIC, fillcolor=245)
+            pixels = np.asarray(image, dtype=np.int16) - 10  # paper is never quite white
+            pixels += noise.normal(0, 6, pixels.shape).astype(np.int16)
+            speckles = noise.random(pixels.shape) < 0.0008
+            pixels[speckles] = noise.integers(0, 90, int(speckles.sum()))
+            yield Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    finally:
+        pdf.close()
+
+
 RENDERERS = {
     "html": render_html,
     "txt": render_text,
@@ -342,6 +413,8 @@ RENDERERS = {
     "layout": render_layout,
     "ofd": render_ofd,
     "xlsx": render_xlsx,
+    "scan": render_scan,
+    "tiff": render_tiff,
 }
 EXTENSIONS = {
     "html": ".html",
@@ -351,4 +424,6 @@ EXTENSIONS = {
     "layout": ".txt",
     "ofd": ".ofd",
     "xlsx": ".xlsx",
+    "scan": ".pdf",
+    "tiff": ".tif",
 }

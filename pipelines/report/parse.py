@@ -10,15 +10,17 @@ from pathlib import Path
 from catalogue import body_of, load_catalogue
 
 from . import PARSER_VERSION, metadata
+from .certainty import settle_ocr
 from .errors import ReportError
 from .readers import MAX_BYTES, read_document, read_safely
 from .resolver import resolve_with_hint
+from .scan import read_scan
 from .tables import recognize
 from .tokens import rows_of
 from .validate import Check, table_name, validate
 
 
-def parse_file(path: str | Path, province: str | None = None) -> dict:
+def parse_file(path: str | Path, province: str | None = None, ocr: bool = False) -> dict:
     path = Path(path)
     try:
         data = read_safely(os.fsencode(path))  # never blocks on a pipe or device, never reads a huge file
@@ -33,15 +35,19 @@ def parse_file(path: str | Path, province: str | None = None) -> dict:
         return _error(path.name, "", "not_regular_file", f"not a regular file ({exc.strerror}): nothing was read")
     except OSError as exc:
         return _error(path.name, "", "unreadable", f"cannot read the file: {exc.strerror or exc}")
-    return parse_bytes(data, path.name, province)
+    return parse_bytes(data, path.name, province, ocr=ocr)
 
 
-def parse_bytes(data: bytes, name: str = "", province: str | None = None, hint_code: str | None = None) -> dict:
+def parse_bytes(
+    data: bytes, name: str = "", province: str | None = None, hint_code: str | None = None, ocr: bool | str = False
+) -> dict:
     """`province` breaks ties between places of the same name; `hint_code` is the division code of the source
-    registry entry the document was fetched from (the strongest hint)."""
+    registry entry the document was fetched from (the strongest hint). `ocr`: read a scanned PDF or image by OCR
+    (a document that needs it is otherwise refused with `needs_ocr`, so OCR runs in its own step); a string names
+    the engine (scan.read_scan)."""
     sha = hashlib.sha256(data).hexdigest()
     try:
-        return _parse(data, name, sha, province, hint_code)
+        return _parse(data, name, sha, province, hint_code, ocr)
     except ReportError as exc:
         return _error(name, sha, exc.code, exc.reason)
     except RecursionError:
@@ -59,12 +65,16 @@ def _error(name: str, sha: str, code: str, reason: str) -> dict:
     }
 
 
-def _parse(data: bytes, name: str, sha: str, province: str | None, hint_code: str | None = None) -> dict:
-    doc = read_document(data, name)
+def _parse(
+    data: bytes, name: str, sha: str, province: str | None, hint_code: str | None = None, ocr: bool | str = False
+) -> dict:
+    doc = read_scan(data, ocr if isinstance(ocr, str) else "rapidocr") if ocr else read_document(data, name)
     issuer, year, year_source = metadata.issuer_and_year(doc)
     rows = rows_of(doc)
     narrative_numbers = frozenset(re.findall(r"\d+", " ".join(r.label for r in rows if not r.values)))
     tables = recognize(rows, year, narrative_numbers)
+    if doc.fmt == "scan":
+        settle_ocr(tables, narrative_numbers)
     if not any(tables.template.values()):
         raise ReportError(
             "not_report", "no annual-report tables found: this does not look like a 政府信息公开工作年度报告"

@@ -39,6 +39,14 @@ def read_pdf(data: bytes) -> Document:
     try:
         if len(pdf) == 0:
             raise ReportError("empty", "the PDF has no pages")
+        thin = _thin_text_over_images(pdf)
+        if thin == 0:
+            raise ReportError("needs_ocr", "needs OCR: the PDF has no text layer (a scanned image)")
+        if thin is not None:
+            raise ReportError(
+                "needs_ocr",
+                f"needs OCR: the PDF's pages are scanned images under a thin text layer ({thin} characters)",
+            )
         return document_of_pages(_pages(pdf), "pdf")
     except ReportError:
         raise
@@ -46,6 +54,37 @@ def read_pdf(data: bytes) -> Document:
         raise ReportError("corrupt", f"the PDF is damaged ({type(exc).__name__}: {str(exc)[:80]})") from exc
     finally:
         pdf.close()
+
+
+THIN_TEXT_PER_PAGE = 60  # a page number, a footer, a stamp's caption; a report's page holds 500–1,500 characters
+
+
+def _thin_text_over_images(pdf) -> int | None:
+    """The characters of a PDF whose pages are mostly a page-sized image under a few words of text (a scan with its
+    page numbers or a footer typed on): such a file is read by OCR. None for a PDF that is really text."""
+    import pypdfium2.raw as raw
+
+    characters, imaged = 0, 0
+    for number in range(len(pdf)):
+        page = pdf[number]
+        try:
+            textpage = page.get_textpage()
+            characters += textpage.count_chars()
+            textpage.close()
+            area = page.get_width() * page.get_height()
+            images = page.get_objects(filter=(raw.FPDF_PAGEOBJ_IMAGE,), max_depth=2)
+            covered = max((_area(obj.get_bounds()) for obj in images), default=0.0)
+            imaged += covered >= 0.5 * area
+        finally:
+            page.close()
+    if imaged >= max(1, len(pdf) / 2) and characters < THIN_TEXT_PER_PAGE * len(pdf):
+        return characters
+    return None
+
+
+def _area(box: tuple[float, float, float, float]) -> float:
+    left, bottom, right, top = box
+    return abs(right - left) * abs(top - bottom)
 
 
 def _pages(pdf):
@@ -58,15 +97,17 @@ def _pages(pdf):
             page.close()
 
 
-def document_of_pages(pages, fmt: str) -> Document:
+def document_of_pages(pages, fmt: str, cell_boxes: bool = False) -> Document:
     """The document of positioned pages — (characters, edges, height) each, as `_page_contents` gives them — with
-    tables from their ruling lines and running headers and footers dropped: one model for PDF and OFD."""
+    tables from their ruling lines and running headers and footers dropped: one model for PDF, OFD and scans
+    (`cell_boxes`: a table cell's provenance ends with the box of its characters, ` box x0,y0,x1,y1` in points,
+    for a scan's image crop)."""
     pages_blocks: list[list[tuple[float, Block]]] = []
     heights: list[float] = []
     chars_seen = 0
     for number, (chars, edges, height) in enumerate(pages, start=1):
         chars_seen += len(chars)
-        pages_blocks.append(_page_blocks(chars, edges, number))
+        pages_blocks.append(_page_blocks(chars, edges, number, cell_boxes))
         heights.append(height)
     if chars_seen == 0:
         raise ReportError("needs_ocr", f"needs OCR: the {fmt.upper()} has no text layer (a scanned image)")
@@ -329,7 +370,7 @@ def _tables(edges: list[tuple]) -> list[_Grid]:
 
 
 # ---------------------------------------------------------------- blocks
-def _page_blocks(chars: list[tuple], edges: list[tuple], number: int) -> list[tuple[float, Block]]:
+def _page_blocks(chars: list[tuple], edges: list[tuple], number: int, cell_boxes: bool) -> list[tuple[float, Block]]:
     grids = _tables(edges)
     buckets: list[dict[int, list[tuple]]] = [{} for _ in grids]
     loose: list[tuple] = []
@@ -343,7 +384,7 @@ def _page_blocks(chars: list[tuple], edges: list[tuple], number: int) -> list[tu
             loose.append(ch)
     items: list[tuple[float, Block]] = []
     for t_index, (grid, bucket) in enumerate(zip(grids, buckets, strict=False), start=1):
-        items += _table_rows(grid, bucket, number, number * 100 + t_index, t_index)
+        items += _table_rows(grid, bucket, number, number * 100 + t_index, t_index, cell_boxes)
     for top, text in _text_lines(loose):
         if text and not _PAGE_NUMBER.match(text):
             items.append((top, Block([Cell(text, f"page {number} y {top:.0f}")])))
@@ -351,7 +392,7 @@ def _page_blocks(chars: list[tuple], edges: list[tuple], number: int) -> list[tu
     return items
 
 
-def _table_rows(grid: _Grid, bucket: dict[int, list[tuple]], number: int, table_id: int, t_index: int):
+def _table_rows(grid: _Grid, bucket: dict[int, list[tuple]], number: int, table_id: int, t_index: int, boxes: bool):
 
     rows = []
     for r in range(grid.rows):
@@ -360,8 +401,12 @@ def _table_rows(grid: _Grid, bucket: dict[int, list[tuple]], number: int, table_
             index = r * grid.cols + c
             if grid._find(index) != index:
                 continue  # a position covered by a merged cell that starts earlier
-            text = nfkc_spaces(_cell_text(bucket.get(index, [])))
-            cells.append(Cell(text, f"page {number} table {t_index} row {r + 1} col {c + 1}", blank_in_grid=not text))
+            chars = bucket.get(index, [])
+            text = nfkc_spaces(_cell_text(chars))
+            where = f"page {number} table {t_index} row {r + 1} col {c + 1}"
+            if boxes and chars:
+                where += " box " + ",".join(f"{v:.0f}" for v in _box(chars))
+            cells.append(Cell(text, where, blank_in_grid=not text))
         if not cells:
             continue
         filled = [cell for cell in cells if cell.text]
@@ -370,6 +415,15 @@ def _table_rows(grid: _Grid, bucket: dict[int, list[tuple]], number: int, table_
         else:
             rows.append((grid.ys[r], Block(cells, kind="table_row", table_id=table_id)))
     return rows
+
+
+def _box(chars: list[tuple]) -> tuple[float, float, float, float]:
+    return (
+        min(ch[1] for ch in chars),
+        min(ch[3] for ch in chars),
+        max(ch[2] for ch in chars),
+        max(ch[4] for ch in chars),
+    )
 
 
 def _cell_text(chars: list[tuple]) -> str:

@@ -19,6 +19,7 @@ from catalogue import load_catalogue
 from .errors import ReportError
 from .model import Block, Cell, Document
 from .normalize import nfkc_spaces
+from .scan import image_kind
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # a Word report is rarely over 20 MB unpacked, images included
@@ -115,6 +116,8 @@ def sniff_format(data: bytes, name: str = "") -> str:
     head = data[:4096]
     if head.startswith(b"%PDF"):
         return "pdf"
+    if image_kind(head):
+        return "image"
     suffix = Path(name).suffix.lower()
     if head.startswith(b"PK\x03\x04"):
         return "ofd" if _is_ofd_package(data) else "sheet" if _is_xlsx(data) else "docx"
@@ -143,6 +146,7 @@ def read_document(data: bytes, name: str = "") -> Document:
     fmt = sniff_format(data, name)
     readers = {
         "pdf": read_pdf,
+        "image": _needs_ocr,
         "ofd": read_ofd,
         "sheet": read_sheet,
         "docx": read_docx,
@@ -151,6 +155,10 @@ def read_document(data: bytes, name: str = "") -> Document:
         "txt": read_text,
     }
     return readers[fmt](data)
+
+
+def _needs_ocr(data: bytes) -> Document:
+    raise ReportError("needs_ocr", f"needs OCR: the file is a {image_kind(data)} image (a scanned page)")
 
 
 # ---------------------------------------------------------------- text
