@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything (Python packages; Chromium and CJK fonts for the browser test; LibreOffice for legacy .doc;
-# poppler's pdftotext for the fixed-width text variant) and run every test: lint and types, the fast tier, the browser
+# poppler's pdftotext for the fixed-width text variant and pdftoppm for scanning the dev PDFs; the OCR models come
+# inside the rapidocr wheel, nothing else to install) and run every test: lint and types, the fast tier, the browser
 # tier. With arguments, only the tests they name.
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -275,6 +275,39 @@ def rows() -> list[tuple[str, str, str, str]]:
                 "bench_copy.py",
             )
         )
+    out += _ocr_rows(load("ocr"))
+    return out
+
+
+def _ocr_rows(ocr: dict) -> list[tuple[str, str, str, str]]:
+    """Scans read by OCR: cells right and silently wrong per set, speed, and the engines side by side."""
+    if not ocr:
+        return []
+    ours = ocr["engines"]["rapidocr"]
+    out = []
+    for name, got in ours["sets"].items():
+        out.append(
+            (
+                f"OCR: cells right, {name} ({got['documents']} scans, {got['cells']} cells)",
+                "≥ 95%, 0 silently wrong",
+                f"{100 * got['right_share']:.2f}%, {got['silently_wrong']} silently wrong "
+                f"({got['uncertain']} marked 待核, {got['partial_or_error']} of {got['documents']} reports partial)",
+                "bench_ocr.py",
+            )
+        )
+    out.append(("OCR: seconds per page (RapidOCR, 2 cores)", "≤ 3 s", f"{ours['seconds_per_page']} s", "bench_ocr.py"))
+    other = ocr["engines"].get("tesseract")
+    if other:
+        shares = ", ".join(f"{name} {100 * got['right_share']:.1f}%" for name, got in other["sets"].items())
+        silent = sum(got["silently_wrong"] for got in other["sets"].values())
+        out.append(
+            (
+                "OCR engine compared: tesseract 5 chi_sim on the same pages",
+                "—",
+                f"{shares}; {silent} silently wrong; {other['seconds_per_page']} s a page",
+                "bench_ocr.py",
+            )
+        )
     return out
 
 
@@ -314,7 +347,8 @@ def table() -> str:
             + "."
         )
     states = [
-        (n, load(n)) for n in ("accuracy", "parser", "resolver", "demo", "pipeline", "dashboard", "copy_detection")
+        (n, load(n))
+        for n in ("accuracy", "parser", "resolver", "demo", "pipeline", "dashboard", "copy_detection", "ocr")
     ]
     states = [
         f"{n} {r['measured_at'][11:]}: {r['loop_5m_cpu_seconds']} s" for n, r in states if "loop_5m_cpu_seconds" in r

@@ -315,6 +315,7 @@ def name_checks(df):
 
 COLUMN_LABELS = {
     "jurisdiction_code": "区划代码",
+    "crop": "原件截图",
     "jurisdiction_name": "地区",
     "parent_name": "盟/市",
     "year": "年度",
@@ -369,9 +370,11 @@ def _in_local_words(label: str) -> str:
 DETAIL_LINK = "./detail?report="  # relative: works wherever the app is served
 
 
-def show_table(df, container=st, percent: tuple[str, ...] = (), empty: str = "没有记录。") -> None:
+def show_table(
+    df, container=st, percent: tuple[str, ...] = (), empty: str = "没有记录。", images: tuple[str, ...] = ()
+) -> None:
     """A dataframe with Chinese column names (metric names from the field catalogue); shares as percentages;
-    a sentence instead of an empty grid."""
+    `images`: columns of image URLs shown as pictures; a sentence instead of an empty grid."""
     if df.is_empty():
         container.caption(empty)
         return
@@ -380,12 +383,14 @@ def show_table(df, container=st, percent: tuple[str, ...] = (), empty: str = "�
     names = {c: _in_local_words(COLUMN_LABELS.get(c) or (cat.label(c) if c in metric_keys else c)) for c in df.columns}
     shares = [c for c in df.columns if c in percent or (c in metric_keys and is_share(c))]
     config = {names[c]: st.column_config.NumberColumn(names[c], format="percent") for c in shares}
+    config |= {names[c]: st.column_config.ImageColumn(names[c], width="medium") for c in images if c in names}
     if "sha256" in df.columns:  # each row links to its report on 报告详情 (cells, sources, original file)
         df = df.with_columns(
             pl.when(pl.col("sha256").is_not_null()).then(DETAIL_LINK + pl.col("sha256")).alias("sha256")
         )
         config[names["sha256"]] = st.column_config.LinkColumn(names["sha256"], display_text="查看报告")
-    container.dataframe(df.rename(names), hide_index=True, width="stretch", column_config=config)
+    tall = {"row_height": 48} if any(c in df.columns for c in images) else {}  # a cell's crop readable at a glance
+    container.dataframe(df.rename(names), hide_index=True, width="stretch", column_config=config, **tall)
 
 
 def stop_if_empty(df, message: str = "所选范围没有报告。") -> None:

@@ -232,9 +232,10 @@ def _metadata(result, asset: str) -> dict:
 
 def _summary(result, paths: Paths, elapsed: float) -> str:
     docs, parsed = _metadata(result, "source_documents"), _metadata(result, "parsed_reports")
+    scans = f"{parsed['read_by_ocr']} scans read by OCR, " if parsed.get("read_by_ocr") else ""
     return (
         f"main job succeeded in {elapsed:.1f} s: {docs.get('files_received', 0)} files received, "
-        f"{docs.get('new_documents', 0)} new documents, {parsed.get('reparsed', 0)} re-parsed, "
+        f"{docs.get('new_documents', 0)} new documents, {parsed.get('reparsed', 0)} re-parsed, {scans}"
         f"{parsed.get('ingest_errors', 0)} could not be read, {docs.get('skipped_inputs', 0)} inputs skipped\n"
         f"published {paths.published}"
     )

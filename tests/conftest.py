@@ -45,3 +45,17 @@ def small_inbox(tmp_path_factory, demo_folder) -> Path:
     (inbox / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
     (inbox / "news.html").write_text("<html><body><p>今天召开了全体会议。</p></body></html>", encoding="utf-8")
     return inbox
+
+
+def detail_page(published_path: str, sha: str):
+    """报告详情 of one report, run by AppTest against this published warehouse."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["NIANBAO_PUBLISHED"] = published_path
+    try:
+        detail = AppTest.from_file(str(ROOT / "dashboard" / "views" / "detail.py"), default_timeout=120)
+        detail.query_params["report"] = sha
+        detail.run()
+    finally:
+        del os.environ["NIANBAO_PUBLISHED"]
+    return detail

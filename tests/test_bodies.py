@@ -2,7 +2,6 @@
 newest version of a body-year wins, the province context breaks ties and never filters."""
 
 import copy
-import os
 import shutil
 import time
 
@@ -15,7 +14,7 @@ from pipelines.demo.generate import build_reports
 from pipelines.demo.model import inner_mongolia_units
 from pipelines.report.resolver import resolve, resolve_with_hint
 
-from .conftest import SEED, shared_or_skip
+from .conftest import SEED, detail_page, shared_or_skip
 from .test_assets import run, settings_for
 
 
@@ -98,22 +97,12 @@ def test_departments_of_one_banner_year_are_two_rows_and_a_revision_wins(tmp_pat
     assert con.execute("SELECT count(*) FROM reports WHERE body_key = 'dept:market_regulation'").fetchone()[0] == 2
     con.close()
     # 报告详情 lists the version the mart did not choose, with the changed cell
-    from streamlit.testing.v1 import AppTest
-
-    from warehouse.paths import CHECKOUT
-
     con = duckdb.connect(settings.published_path, read_only=True)
     chosen = con.execute(
         "SELECT sha256 FROM metrics_jurisdiction_year WHERE body_key = 'dept:market_regulation'"
     ).fetchone()[0]
     con.close()
-    os.environ["NIANBAO_PUBLISHED"] = settings.published_path
-    try:
-        detail = AppTest.from_file(str(CHECKOUT / "dashboard" / "views" / "detail.py"), default_timeout=60)
-        detail.query_params["report"] = chosen
-        detail.run()
-    finally:
-        del os.environ["NIANBAO_PUBLISHED"]
+    detail = detail_page(settings.published_path, chosen)
     assert not detail.exception
     versions = [m.value for m in detail.markdown if "market.txt" in m.value]
     assert versions and f"→ {licenses}" in versions[0]

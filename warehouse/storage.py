@@ -123,6 +123,12 @@ def documents_needing_ocr(con: duckdb.DuckDBPyConnection, parser_version: str) -
     )
 
 
+def count_needing_ocr(con: duckdb.DuckDBPyConnection, shas: list[str]) -> int:
+    return _row(
+        con, "SELECT count(*) FROM ingest_errors WHERE error_code = 'needs_ocr' AND list_contains(?, sha256)", [shas]
+    )[0]
+
+
 def parsed_documents(con: duckdb.DuckDBPyConnection, parser_version: str) -> int:
     """How many documents are parsed at this parser version (reports and ingest errors)."""
     return _row(

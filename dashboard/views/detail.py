@@ -5,7 +5,7 @@ import polars as pl
 import streamlit as st
 
 from catalogue import load_catalogue
-from dashboard import common
+from dashboard import common, crops
 from warehouse import queries
 
 st.title("报告详情")
@@ -48,14 +48,22 @@ cells = queries.report_cells(con, sha).with_columns(
     pl.col("key").replace_strict({k: c.label for k, c in cat.cells.items()}, default=None).alias("label"),
     pl.col("status").replace_strict({k: f"{k}：{v}" for k, v in cat.statuses.items()}, default=pl.col("status")),
 )
+document = queries.stored_document(con, sha)
+scanned = report["format"] == "scan" and document is not None and Path(document["stored_path"]).exists()
+shown = ["label", "value", "status", "source", "raw", "note"]
+if scanned:
+    st.info(
+        "此报告为扫描件，数字由 OCR 识别：经勾稽关系（或正文所述数字）核实的为 ok，其余标为待核（uncertain）。"
+        "每个单元格旁为原件截图，可逐一核对。"
+    )
+    cells = cells.with_columns(pl.Series("crop", crops.cell_crops(document["stored_path"], cells["source"].to_list())))
+    shown = ["label", "crop", "value", "status", "note", "raw", "source"]
 tabs = st.tabs(["表二 主动公开", "表三 依申请公开", "表四 复议诉讼", "检查结果"])
 for tab, prefix in zip(tabs[:3], ["t2_", "t3_", "t4_"], strict=False):
     common.show_table(
-        cells.filter(pl.col("key").str.starts_with(prefix)).select("label", "value", "status", "source", "raw", "note"),
-        container=tab,
+        cells.filter(pl.col("key").str.starts_with(prefix)).select(shown), container=tab, images=("crop",)
     )
 common.show_table(common.name_checks(queries.report_checks(con, sha)), container=tabs[3])
-document = queries.stored_document(con, sha)
 if document and document.get("source_url"):
     st.caption(f"来源网址：{document['source_url']}")
 for change in queries.revisions_of(con, sha).to_dicts():

@@ -112,8 +112,8 @@ def parse_partition(context: OpExecutionContext, settings: NianbaoSettings, rows
     return _parse_into_shards(context, settings, rows, shards.partition_of(rows[0]["sha256"]), ocr=False)
 
 
-@op(ins={"loaded": In(Nothing)}, out=DynamicOut(list), tags={"kind": "plan"})
-def plan_ocr(context: OpExecutionContext, settings: NianbaoSettings):
+@op(out=DynamicOut(list), tags={"kind": "plan"})
+def plan_ocr(context: OpExecutionContext, settings: NianbaoSettings, text: dict):
     """The scans the text step refused (needs_ocr), one list per partition, each read by its own OCR step. Asked of
     the warehouse, not of this run's steps: a scan whose OCR step was killed is read by the next run."""
     with db.connect(settings.warehouse_path) as con:
@@ -174,10 +174,36 @@ def _parse_into_shards(context: OpExecutionContext, settings: NianbaoSettings, r
     }
 
 
-@op(out=Out(Nothing), tags={"kind": "load"})
-def load_shards(context: OpExecutionContext, settings: NianbaoSettings, results: list) -> None:
+@op(out=Out(dict), tags={"kind": "load"})
+def load_shards(context: OpExecutionContext, settings: NianbaoSettings, results: list) -> dict:
     """The warehouse's reports, cells, checks and ingest errors for these documents, from the partitions' shards
     (delete-then-insert of every document, all partitions in one transaction: the warehouse has all or none)."""
+    counts = _load(settings, results)
+    context.log.info(
+        f"{counts['parsed']} documents loaded from their shards ({counts['reparsed']} re-parsed by a new parser "
+        f"version): {counts['reports']} reports, {counts['ingest_errors']} could not be read "
+        f"({counts['scans']} of them scans, for the OCR step)"
+    )
+    return counts
+
+
+@op(out=Out(Nothing), tags={"kind": "load"})
+def load_scans(context: OpExecutionContext, settings: NianbaoSettings, text: dict, results: list) -> None:
+    """The OCR steps' reports into the warehouse, in place of the scans' needs_ocr records; the asset's figures
+    are the text step's with the scans counted where they ended."""
+    read = _load(settings, results)
+    context.log.info(f"{read['parsed']} scans read by OCR: {read['reports']} reports, {read['ingest_errors']} not")
+    context.add_output_metadata(
+        {key: value for key, value in text.items() if key != "scans"}
+        | {
+            "reports": text["reports"] + read["reports"],
+            "ingest_errors": max(text["ingest_errors"] - read["parsed"], 0) + read["ingest_errors"],
+            "read_by_ocr": read["parsed"],
+        }
+    )
+
+
+def _load(settings: NianbaoSettings, results: list) -> dict:
     store = settings.shard_store()
     loaded = [r for r in results if r["shas"]]
     shas = [sha for r in loaded for sha in r["shas"]]
@@ -185,22 +211,18 @@ def load_shards(context: OpExecutionContext, settings: NianbaoSettings, results:
         inserted = storage.load_parsed(
             con, shas, lambda table: (store.load(r["partition"], table, r["shas"]) for r in loaded)
         )
-    errors = inserted["ingest_errors"]
+        scans = storage.count_needing_ocr(con, shas)
     reparsed = sum(r["reparsed"] for r in loaded)
-    context.log.info(
-        f"{len(shas)} documents loaded from their shards ({reparsed} re-parsed by a new parser "
-        f"version): {len(shas) - errors} reports, {errors} could not be read"
-    )
-    context.add_output_metadata(
-        {
-            "parsed": len(shas),
-            "new": len(shas) - reparsed,
-            "reparsed": reparsed,
-            "reports": len(shas) - errors,
-            "ingest_errors": errors,
-            "partitions": len(loaded),
-        }
-    )
+    errors = inserted["ingest_errors"]
+    return {
+        "parsed": len(shas),
+        "new": len(shas) - reparsed,
+        "reparsed": reparsed,
+        "reports": len(shas) - errors,
+        "ingest_errors": errors,
+        "scans": scans,
+        "partitions": len(loaded),
+    }
 
 
 @graph_asset(group_name="ingest", ins={"stored": AssetIn(key=SOURCE_DOCUMENTS, dagster_type=Nothing)})
@@ -208,8 +230,8 @@ def parsed_reports(stored):
     """Parses only documents whose content hash or parser version is new (incremental), one step per partition
     of the content hash, into Parquet shards the warehouse loads; then the scans among them by OCR, in steps of
     their own. One bad file never stops the rest."""
-    loaded = load_shards(plan_parsing(stored).map(parse_partition).collect())
-    return load_shards.alias("load_ocr_shards")(plan_ocr(loaded).map(ocr_partition).collect())
+    text = load_shards(plan_parsing(stored).map(parse_partition).collect())
+    return load_scans(text, plan_ocr(text).map(ocr_partition).collect())
 
 
 def _peak_rss_mb() -> float:

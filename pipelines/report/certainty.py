@@ -29,8 +29,12 @@ def settle_ocr(tables: Tables, narrative_numbers: frozenset[str]) -> None:
     confirmed = {k for rule in holding for k in rule.cells} - {k for rule in broken for k in rule.cells}
     in_broken = {k for rule in broken for k in rule.cells}
     for key, cell in tables.cells.items():
-        if cell.status != "ok" or cell.value is None:
-            continue  # blank, derived by the parser, or already in doubt
+        if cell.status not in ("ok", "derived") or cell.value is None:
+            continue  # blank, or already in doubt
+        if cell.status == "derived":  # the parser's sum of OCR'd cells: in doubt where an identity it is in breaks
+            if key in in_broken:
+                cell.status, cell.note = "uncertain", _joined(cell.note, OCR_IN_BROKEN)
+            continue
         if key in confirmed:
             cell.note = _joined(cell.note, OCR_CONFIRMED)
         elif key.startswith("t2_") and _in_text(cell.value, narrative_numbers):

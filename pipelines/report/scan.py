@@ -162,8 +162,8 @@ def ruling_lines(image, to_points: float) -> list[tuple]:
     # darker than its neighbourhood: a rule across a grey-shaded header row is ink, the shading is not
     ink = cv2.adaptiveThreshold(image, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 20)
     height, width = ink.shape
-    horizontals = _runs(ink, (max(width // 25, 20), 1), (3, 1), horizontal=True)
-    verticals = _runs(ink, (1, max(height // 60, 15)), (1, 3), horizontal=False)
+    horizontals = _runs(ink, (max(width // 14, 20), 1), (2, 1), horizontal=True)
+    verticals = _runs(ink, (1, max(height // 80, 15)), (1, 2), horizontal=False)
     reach = 6  # pixels: a rule ends on the line it meets, give or take its thickness and the scan's blur
 
     def meets(x: float, y: float) -> bool:
