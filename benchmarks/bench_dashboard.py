@@ -64,6 +64,8 @@ for page, fns in calls.items():
 con.close()
 
 CHART = "[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg"
+# Pages without a chart: ready when what the user came for is drawn.
+PAGE_READY = {"detail": "[data-testid='stDataFrame']", "precheck": "[data-testid='stFileUploaderDropzone']"}
 # The floor: a page with nothing but one Altair chart, served and opened the same way as the dashboard's pages.
 FLOOR_APP = """import altair as alt
 import polars as pl
@@ -140,8 +142,8 @@ with tempfile.TemporaryDirectory() as tmp:
             warm.goto(f"http://127.0.0.1:{warm_port}/")
             warm.wait_for_selector(CHART, timeout=120000)
             warm.close()
-        for page_name in ["", "compare", "map", "requests", "review", "quality", "detail"]:
-            selector = "[data-testid='stDataFrame']" if page_name == "detail" else CHART
+        for page_name in ["", "compare", "map", "requests", "review", "quality", "detail", "precheck"]:
+            selector = PAGE_READY.get(page_name, CHART)
             ready[page_name or "overview"] = statistics.median(
                 seconds_to_ready(browser, f"http://127.0.0.1:{port}/{page_name}", selector) for _ in range(3)
             )

@@ -1,9 +1,9 @@
 """A whole province at full coverage: every banner and county of 内蒙古 with its government, 20 department types and
 3 苏木/镇 for 2019–2025 (`build_province`, ~17,000 reports), against the 1,000-report bundled set, with one and two
 workers: main-job time, peak memory of the largest process, one new document on top, the published copy's cost, and
-(two workers) the dashboard's pages on the province. Ratios are taken within this one run.
+(two workers) the dashboard's pages and the briefing PDF on the province. Ratios are taken within this one run.
 
-Usage: python benchmarks/bench_province.py   (about 15 minutes here)
+Usage: python benchmarks/bench_province.py   (about 30 minutes here)
 """
 
 import json
@@ -83,6 +83,28 @@ def measure(name: str, reports, work: Path) -> dict:
     return out
 
 
+def briefing_seconds(published: str) -> dict:
+    """The 情况通报 PDF built on demand (as 总览's button does when the pipeline has not written it) for the 盟/市
+    with the most units, from a fresh connection: the slowest of three."""
+    from dashboard import briefing
+    from warehouse import queries
+
+    con = queries.open_published(published)
+    assert con is not None
+    league = max(
+        queries.briefing_leagues(con),
+        key=lambda lg: len(queries.metrics(con, lg["province_code"], lg["parent_code"], lg["year"])),
+    )
+    where = (league["province_code"], league["parent_code"], league["year"])
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        pdf = briefing.build(con, *where)
+        timings.append(time.perf_counter() - started)
+    con.close()
+    return {"league": league["parent_code"], "pdf_seconds": round(max(timings), 2), "pdf_bytes": len(pdf)}
+
+
 def pages(published: str) -> dict:
     subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "bench_dashboard.py"), published, "dashboard_province"],
@@ -94,6 +116,8 @@ def pages(published: str) -> dict:
     return {
         "page_ready_seconds": figures["page_ready_seconds"],
         "one_chart_page_ready_seconds": figures["one_chart_page_ready_seconds"],
+        "worst_query_ms_per_page": figures["worst_query_ms_per_page"],
+        "briefing": briefing_seconds(published),
     }
 
 

@@ -6,6 +6,7 @@ from the same queries and transforms as the pages, so the paper says what the sc
 
 from __future__ import annotations
 
+import functools
 import io
 from datetime import date
 from pathlib import Path
@@ -106,13 +107,19 @@ def _signed(value: float) -> str:
 
 
 # ---------------------------------------------------------------- charts (the dashboard's own)
+@functools.cache
+def _register_fonts(vlc) -> None:
+    """Once a process: every registration loads the folder's fonts again."""
+    for folder in ("/usr/share/fonts", str(Path.home() / ".fonts")):
+        if Path(folder).is_dir():
+            vlc.register_font_directory(folder)
+
+
 def chart_images(con, data: dict) -> dict[str, bytes]:
     """The ranking and the map as PNG, rendered by vl-convert from the same Altair specs the pages draw."""
     import vl_convert as vlc
 
-    for folder in ("/usr/share/fonts", str(Path.home() / ".fonts")):
-        if Path(folder).is_dir():
-            vlc.register_font_directory(folder)
+    _register_fonts(vlc)
     words = common.region_words(data["province"])
     shown = transform.with_certainty(common.mark_synthetic(data["units"], "jurisdiction_name"), RANKED)
     ranking = charts.ranking(shown, RANKED, common.label(RANKED), common.value_format(RANKED), words["league"])
@@ -192,7 +199,7 @@ def _pdf_font() -> str:
     return CID_FONT
 
 
-def build(con, province: str, parent: str, year: int, published_at: str = "") -> bytes:
+def build(con, province: str, parent: str, year: int, published_at: str = "", prepared=None) -> bytes:
     """The briefing as a PDF (A4; two pages for a 盟/市 of about ten units)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
@@ -201,8 +208,7 @@ def build(con, province: str, parent: str, year: int, published_at: str = "") ->
     from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     font = _pdf_font()
-    data = content(con, province, parent, year)
-    images = chart_images(con, data)
+    data, images = prepared or prepare(con, province, parent, year)
     words = common.region_words(province)
     body = ParagraphStyle("body", fontName=font, fontSize=10, leading=15)
     head = ParagraphStyle("head", parent=body, fontSize=12, leading=18, spaceBefore=6, spaceAfter=3)
@@ -279,7 +285,7 @@ def build(con, province: str, parent: str, year: int, published_at: str = "") ->
 
 
 # ---------------------------------------------------------------- Word
-def build_docx(con, province: str, parent: str, year: int, published_at: str = "") -> bytes:
+def build_docx(con, province: str, parent: str, year: int, published_at: str = "", prepared=None) -> bytes:
     """The same briefing as an editable Word file in the layout of an official 通报: title, 发文 line, numbered
     sections, bordered tables, the charts as pictures."""
     import docx
@@ -287,8 +293,7 @@ def build_docx(con, province: str, parent: str, year: int, published_at: str = "
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
-    data = content(con, province, parent, year)
-    images = chart_images(con, data)
+    data, images = prepared or prepare(con, province, parent, year)
     words = common.region_words(province)
     document = docx.Document()
     normal = document.styles["Normal"]
@@ -341,9 +346,17 @@ def build_docx(con, province: str, parent: str, year: int, published_at: str = "
     return buffer.getvalue()
 
 
-def write(con, province: str, parent: str, year: int, fmt: str, out: str | Path, published_at: str = "") -> Path:
+def prepare(con, province: str, parent: str, year: int) -> tuple[dict, dict[str, bytes]]:
+    """What both formats print: the content and the chart images (read and rendered once for the PDF and Word)."""
+    data = content(con, province, parent, year)
+    return data, chart_images(con, data)
+
+
+def write(
+    con, province: str, parent: str, year: int, fmt: str, out: str | Path, published_at: str = "", prepared=None
+) -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     builder = build_docx if fmt == "docx" else build
-    out.write_bytes(builder(con, province, parent, year, published_at))
+    out.write_bytes(builder(con, province, parent, year, published_at, prepared))
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import altair as alt
 import polars as pl
 
@@ -26,6 +28,20 @@ SERIES_PALETTE = [
 ]
 MAX_SERIES = len(SERIES_PALETTE)
 BLUES = ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]  # map bands, lightest first
+
+
+def unvalidated(build):
+    """The chart is drawn without Altair's JSON-schema validation, a fifth of a page's run: every spec is built by
+    the functions here, and tests/test_dashboard.py validates the spec of every chart on every page instead."""
+
+    @functools.wraps(build)
+    def wrapper(*args, **kwargs):
+        chart = build(*args, **kwargs)
+        # an instance attribute: Altair's own attribute handling would store it as a schema property
+        object.__setattr__(chart, "to_dict", functools.partial(type(chart).to_dict, chart, validate=False))
+        return chart
+
+    return wrapper
 
 
 def stable_colors(names: list[str]) -> alt.Scale:
@@ -56,6 +72,7 @@ def _fill(color: str):
     return alt.condition(alt.datum.certainty == UNCERTAIN, alt.value("white"), alt.value(color))
 
 
+@unvalidated
 def ranking(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f", league_word: str = "盟/市") -> alt.Chart:
     """Bars per unit, values written at their end; a 待核 value is a hollow bar marked 待核."""
     data = df.filter(pl.col(metric).is_not_null())
@@ -91,6 +108,7 @@ def ranking(df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f", league
     return (bars + values + marks).properties(height=alt.Step(22))
 
 
+@unvalidated
 def banded(bands: pl.DataFrame, label: str) -> alt.Chart:
     """Units per band (frame from transform.bands)."""
     bars = (
@@ -106,6 +124,7 @@ def banded(bands: pl.DataFrame, label: str) -> alt.Chart:
     return (bars + labels).properties(height=alt.Step(34))
 
 
+@unvalidated
 def grouped_bars(
     df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f", colors: alt.Scale | None = None
 ) -> alt.Chart:
@@ -135,6 +154,7 @@ def grouped_bars(
     )
 
 
+@unvalidated
 def trend(
     df: pl.DataFrame, metric: str, label: str, fmt: str = ",.0f", series: str = "地区", colors: alt.Scale | None = None
 ) -> alt.Chart:
@@ -171,6 +191,7 @@ def trend(
 OUTCOME_COLORS = ["#2e8b57", "#8fd19e", "#c23b3b", "#e08a2e", "#9e9e9e", "#7a5ba6"]
 
 
+@unvalidated
 def stacked_share(df: pl.DataFrame, category: str, value: str, group: str, title: str, order: list[str]) -> alt.Chart:
     """Composition per unit; segments in the template's order (`order`); each bar says how many requests it holds."""
     df = df.with_columns(
@@ -212,6 +233,7 @@ def stacked_share(df: pl.DataFrame, category: str, value: str, group: str, title
     return (bars + counts).properties(height=alt.Step(20))
 
 
+@unvalidated
 def donut(df: pl.DataFrame, category: str, value: str, order: list[str]) -> alt.Chart:
     """Shares of a whole; slices and legend in the template's order (`order`), not alphabetical."""
     df = df.with_columns(
@@ -238,6 +260,7 @@ def chinese_date(column: str) -> pl.Expr:
     return pl.col(column).dt.strftime("%Y年%-m月%-d日").fill_null("未知")
 
 
+@unvalidated
 def coverage_matrix(df: pl.DataFrame) -> alt.Chart:
     df = df.with_columns(
         pl.col("state").replace_strict(COVERAGE_STATES).alias("状态"),

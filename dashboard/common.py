@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import polars as pl
 import streamlit as st
 
@@ -24,6 +26,24 @@ def connection():
         st.info("仓库尚未生成。请先运行主任务：`./run.sh`（或 `nianbao run`），完成后刷新本页。")
         st.stop()
     return con
+
+
+def cached(query, *args, **kwargs):
+    """`query(con, *args, **kwargs)` of warehouse.queries, run once per published copy and shared by every page and
+    visitor (keyed by the file's identity: a new publication is a new key): the pickers and the mart rows each page
+    opens with. Its result is the query's own, a copy per call."""
+    path = queries.published_path()
+    try:
+        info = os.stat(path)
+        stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
+    except OSError:
+        stamp = None
+    return _cached_query(str(path), stamp, query.__name__, args, tuple(sorted(kwargs.items())))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_query(path: str, stamp: tuple | None, name: str, args: tuple, kwargs: tuple):
+    return getattr(queries, name)(connection(), *args, **dict(kwargs))
 
 
 def label(key: str) -> str:
@@ -197,7 +217,7 @@ def _remember(name: str, value) -> None:
 def region_filters(con, key_prefix: str, with_year: bool = True, default_league: bool = False):
     """Province → 盟/市 → year pickers; returns (province_code, parent_code or None, year). The choices live in
     the address and carry across pages. `default_league` starts on the first 盟/市 instead of the whole province."""
-    provinces = queries.provinces(con)
+    provinces = cached(queries.provinces)
     names = dict(zip(provinces["province_code"], provinces["province_name"], strict=False))
     cols = st.columns(3)
     codes = list(names)
@@ -208,7 +228,7 @@ def region_filters(con, key_prefix: str, with_year: bool = True, default_league:
         key=f"{key_prefix}_province",
         index=codes.index(_remembered("province", codes, codes[0])),
     )
-    leagues = queries.leagues(con, province)
+    leagues = cached(queries.leagues, province)
     league_word = region_words(province)["league"]
     league_names = {"": f"全部{league_word}", **dict(zip(leagues["parent_code"], leagues["parent_name"], strict=False))}
     league_codes = list(league_names)
@@ -224,7 +244,7 @@ def region_filters(con, key_prefix: str, with_year: bool = True, default_league:
     _remember("league", parent)
     year = None
     if with_year:
-        years = queries.years(con)[::-1]
+        years = cached(queries.years)[::-1]
         year = cols[2].selectbox(
             "年度", years, key=f"{key_prefix}_year", index=years.index(_remembered("year", years, years[0]))
         )
@@ -235,7 +255,7 @@ def region_filters(con, key_prefix: str, with_year: bool = True, default_league:
 def body_filter(con, key_prefix: str, province: str, parent: str | None, townships: bool = True) -> str:
     """报告主体: the government's reports (default), one department type compared across units, or every 苏木/镇.
     Remembered in the address like the region (?body=dept:market_regulation)."""
-    bodies = queries.bodies(con, province, parent)
+    bodies = cached(queries.bodies, province, parent)
     if not townships:
         bodies = bodies.filter(pl.col("body") != queries.TOWNSHIPS)
     names = {row["body"]: _body_label(row) for row in bodies.to_dicts()} or {queries.GOVERNMENT: "人民政府"}

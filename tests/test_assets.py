@@ -254,3 +254,35 @@ def test_sensor_run_parses_only_the_dropped_document(tmp_path, small_inbox):
                           WHERE jurisdiction_code = '150624' AND year = 2022""").fetchone()[0]
         == 1
     )
+
+
+def test_an_incremental_run_reads_only_new_files_and_finds_what_a_full_run_finds(tmp_path, small_inbox):
+    """The second run reads and hashes only files it has not seen unchanged, digests only the new report for the
+    corpus checks, and ends with the same corpus findings as a warehouse built from scratch on the same inbox; a
+    file changed in place is read again."""
+    inbox = tmp_path / "inbox"
+    shutil.copytree(small_inbox, inbox)
+    incremental = settings_for(tmp_path / "incremental", inbox)
+    assert run(incremental).success
+    held = inbox / "etkq-2022.txt"  # 鄂托克旗's report copying its neighbour's text: both get 内容雷同
+    held.write_text(SEED.read_text(encoding="utf-8").replace("鄂托克前旗", "鄂托克旗"), encoding="utf-8")
+    second = run(incremental)
+    assert _metadata(second, "source_documents")["files_read"] == 1
+    assert _metadata(second, "corpus_quality")["reports_digested"] == 1
+    full = settings_for(tmp_path / "full", inbox)
+    assert run(full).success
+    corpus_findings = "SELECT sha256, code, status, detail FROM checks WHERE kind = 'corpus' ORDER BY ALL"
+    found = [
+        duckdb.connect(s.published_path, read_only=True).execute(corpus_findings).fetchall()
+        for s in (incremental, full)
+    ]
+    assert {code for _, code, _, _ in found[0]} >= {"QC_COPY_PEER"} and found[0] == found[1]
+    held.write_bytes(held.read_bytes() + b"\n")
+    third = run(incremental)
+    assert _metadata(third, "source_documents")["files_read"] == 1
+    assert _metadata(third, "source_documents")["new_documents"] == 1
+
+
+def _metadata(result, asset: str) -> dict:
+    event = [m for m in result.get_asset_materialization_events() if m.asset_key.path == [asset]][0]
+    return {key: value.value for key, value in event.materialization.metadata.items()}

@@ -50,6 +50,19 @@ def test_page_renders(published, page):
     assert not at.exception, [e.value for e in at.exception]
     if page.stem not in ("detail", "precheck"):
         assert len(at.get("vega_lite_chart")) >= 1
+    _assert_valid_vega_lite(at)
+
+
+def _assert_valid_vega_lite(at) -> None:
+    """Pages draw Altair charts without its schema validation (dashboard/charts.unvalidated): it is done here."""
+    import json
+
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema import core
+
+    schema = core.load_schema()
+    for chart in at.get("vega_lite_chart"):
+        validate_jsonschema(json.loads(chart.proto.spec), schema)
 
 
 def _chart_specs(at) -> list[str]:

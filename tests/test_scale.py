@@ -156,6 +156,33 @@ def test_shards_on_any_pyarrow_filesystem(tmp_path):
     assert store.parsed("p2") == {"a" * 64: "x"}
 
 
+def test_a_partition_is_written_batch_by_batch_and_a_reparsed_document_leaves_its_old_batch(tmp_path, monkeypatch):
+    """No step reads more than a batch: full batches are never rewritten for new documents, a small newest batch
+    is folded into the next, a re-parsed document's rows leave the older batch, and a batch a killed step left
+    half-written (no marker) is not read."""
+    import polars as pl
+
+    monkeypatch.setattr(shards, "FULL_BATCH", 2)
+    store = shards.ShardStore(str(tmp_path / "shards"))
+
+    def frames(shas, version):
+        reports = pl.DataFrame({"sha256": shas, "parser_version": [version] * len(shas)})
+        return {t: reports if t == "reports" else pl.DataFrame() for t in shards.TABLES}
+
+    store.merge("p1", frames(["a", "b"], "1"), ["a", "b"])
+    store.merge("p1", frames(["c"], "1"), ["c"])
+    full, small = store.batches("p1")
+    store.merge("p1", frames(["d"], "1"), ["d"])  # the small batch {c} is folded into the new one
+    assert store.batches("p1")[0] == full and len(store.batches("p1")) == 2
+    store.merge("p1", frames(["a"], "2"), ["a"])  # re-parsed: gone from the full batch, rewritten without it
+    assert store.parsed("p1") == {"a": "2", "b": "1", "c": "1", "d": "1"}
+    assert sorted(store.read("p1", "reports")["sha256"]) == ["a", "b", "c", "d"]
+    assert [t.num_rows for t in store.load("p1", "reports", ["a", "b"])] == [1, 1]
+    (tmp_path / "shards" / "p1" / "99999999999999999999-deadbeef").mkdir()  # killed while writing: no marker
+    assert store.parsed("p1") == {"a": "2", "b": "1", "c": "1", "d": "1"}
+    assert small not in store.batches("p1")
+
+
 def test_cluster_configuration_matches_dagster_schema(monkeypatch):
     """deploy/: the Kubernetes run launcher and executor, validated by Dagster's own config schema."""
     dagster_k8s = pytest.importorskip("dagster_k8s")

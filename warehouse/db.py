@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -12,6 +14,12 @@ import duckdb
 from .tables import migrate
 
 WRITER_WAIT_SECONDS = 600
+# DuckDB's own default is 80% of the machine: a province's load would take what the other steps need. Beyond this
+# it spills to a temporary folder beside the file. Measured by benchmarks/bench_province.py.
+MEMORY_LIMIT = os.environ.get("NIANBAO_DUCKDB_MEMORY", "400MB")
+# Loading the shards streams row groups to the file: more memory buys nothing (17,303 reports: 11.8 s at 100 MB,
+# 10.7 s at 1 GB) but takes the step's peak from +300 MB to +680 MB.
+LOAD_MEMORY_LIMIT = "100MB"
 
 
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -29,9 +37,27 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
             if "lock" not in str(exc).lower() or time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+    con.execute(f"SET memory_limit = '{_size(MEMORY_LIMIT)}'")
     if not read_only:
         migrate(con)  # once per declared shape (warehouse/tables.py)
     return con
+
+
+@contextmanager
+def memory_limit(con: duckdb.DuckDBPyConnection, size: str):
+    """DuckDB's memory limit lowered to `size` for what runs inside (never above the connection's own)."""
+    (before,) = con.execute("SELECT current_setting('memory_limit')").fetchone() or ("",)
+    con.execute(f"SET memory_limit = '{_size(size)}'")
+    try:
+        yield con
+    finally:
+        con.execute(f"SET memory_limit = '{_size(before.replace(' ', ''))}'")
+
+
+def _size(text: str) -> str:
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", text.strip(), re.IGNORECASE):
+        raise ValueError(f"NIANBAO_DUCKDB_MEMORY: {text!r} is not a size such as 400MB or 2GB")
+    return text.strip()
 
 
 def publish(source: str | Path, target: str | Path) -> Path:

@@ -12,12 +12,13 @@ import pyarrow as pa
 
 from catalogue import load_catalogue
 
+from . import db
 from .tables import DOCUMENT_SOURCES, DOCUMENTS, FETCH_RUNS, JURISDICTIONS, PARSED, RECEIVED_FILES, SKIPPED_INPUTS
 
 # One reporting body across years (reports.body_key: 人民政府 and 人民政府办公室 are one body, a department type
 # keeps its renames together). Synthetic (示例数据) and real reports are never compared with each other.
 BODY = "jurisdiction_code || '|' || body_key || '|' || CAST(synthetic AS VARCHAR)"
-BYTES_PER_INSERT = 256 * 2**20  # a few large inserts are ~2× faster than one per partition; this bounds the memory
+BYTES_PER_INSERT = 16 * 2**20  # a few large inserts are ~2× faster than one per partition; this bounds the memory
 
 
 def _row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple:
@@ -57,6 +58,14 @@ def record_inbox(
     con.execute("INSERT INTO fetch_runs BY NAME SELECT * FROM runs")
     con.execute("COMMIT")
     return len(fresh)
+
+
+def seen_files(con: duckdb.DuckDBPyConnection) -> dict[bytes, tuple[int, int, str, str]]:
+    """The last inbox scan's files: path → size, mtime in ns, sha256 and where the document is stored."""
+    rows = con.execute("""SELECT f.path_bytes, f.size_bytes, f.modified_ns, f.sha256, d.stored_path
+                          FROM received_files f JOIN documents d USING (sha256)
+                          WHERE f.modified_ns IS NOT NULL""").fetchall()
+    return {bytes(path): (size, modified, sha, stored) for path, size, modified, sha, stored in rows}
 
 
 def _record_sources(con: duckdb.DuckDBPyConnection, entries: list[dict]) -> None:
@@ -144,11 +153,13 @@ def load_parsed(con: duckdb.DuckDBPyConnection, shas: list[str], frames_of) -> d
     all or none); `frames_of(table)` yields Arrow tables. Rows inserted per table."""
     keys = pl.DataFrame({"sha256": shas}, schema={"sha256": pl.Utf8})  # noqa: F841 — read by name in SQL
     inserted = {}
-    con.execute("BEGIN")
-    for table in PARSED:
-        con.execute(f"DELETE FROM {table.name} WHERE sha256 IN (SELECT sha256 FROM keys)")
-        inserted[table.name] = _insert_in_batches(con, table.name, frames_of(table.name))
-    con.execute("COMMIT")
+    with db.memory_limit(con, db.LOAD_MEMORY_LIMIT):
+        con.execute("BEGIN")
+        con.execute("DELETE FROM report_digests WHERE sha256 IN (SELECT sha256 FROM keys)")  # their cells change
+        for table in PARSED:
+            con.execute(f"DELETE FROM {table.name} WHERE sha256 IN (SELECT sha256 FROM keys)")
+            inserted[table.name] = _insert_in_batches(con, table.name, frames_of(table.name))
+        con.execute("COMMIT")
     return inserted
 
 
@@ -186,29 +197,63 @@ def replace_reference(con: duckdb.DuckDBPyConnection, divisions: list[dict], out
     return len(divisions)
 
 
-def resolved_narratives(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """What copy detection compares: each placed report's narrative and body."""
+DIGEST_CHUNK = 2000  # documents digested per query: the ordered string_agg holds their cells, not a province's
+
+
+def undigested(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Placed reports without a digest yet (new, or reloaded since): sha256 and the narrative to fingerprint."""
     return (
-        con.execute(f"""SELECT sha256, issuer, jurisdiction_code, year, narrative, synthetic, {BODY} AS body
-                           FROM reports WHERE jurisdiction_status = 'resolved'""")
+        con.execute("""SELECT sha256, narrative FROM reports WHERE jurisdiction_status = 'resolved'
+                       AND sha256 NOT IN (SELECT sha256 FROM report_digests) ORDER BY sha256""")
         .pl()
         .to_dicts()
     )
+
+
+def save_digests(con: duckdb.DuckDBPyConnection, prints: list[dict]) -> int:
+    """Digest these reports (`prints`: sha256 and fingerprints) with their carry-over cells and numbers."""
+    for start in range(0, len(prints), DIGEST_CHUNK):
+        chunk = pl.DataFrame(  # noqa: F841 — read by name in SQL
+            prints[start : start + DIGEST_CHUNK], schema={"sha256": pl.Utf8, "fingerprints": pl.List(pl.Int64)}
+        )
+        con.execute("""
+        INSERT INTO report_digests BY NAME
+        SELECT p.sha256, p.fingerprints, n.* EXCLUDE (sha256) FROM chunk p LEFT JOIN (
+            SELECT sha256,
+                   max(value) FILTER (WHERE key = 't3_carried_over__total') AS carried_over,
+                   max(value) FILTER (WHERE key = 't3_carried_forward__total') AS carried_forward,
+                   max(value) FILTER (WHERE key = 't2_normative_doc_in_force') AS in_force,
+                   max(value) FILTER (WHERE key = 't2_normative_doc_issued') AS issued,
+                   max(value) FILTER (WHERE key = 't2_normative_doc_repealed') AS repealed,
+                   md5(string_agg(CAST(value AS VARCHAR), ',' ORDER BY key)
+                       FILTER (WHERE key LIKE 't3_%' OR key LIKE 't2_%')) AS numbers_md5
+            FROM cells WHERE sha256 IN (SELECT sha256 FROM chunk) GROUP BY sha256) n USING (sha256)""")
+    return len(prints)
+
+
+def copy_inputs(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """What copy detection compares: each placed report's body and kept sentence fingerprints."""
+    return (
+        con.execute(f"""SELECT r.sha256, r.issuer, r.jurisdiction_code, r.year, r.synthetic, {BODY} AS body,
+                               d.fingerprints
+                        FROM reports r JOIN report_digests d USING (sha256) WHERE r.jurisdiction_status = 'resolved'""")
+        .pl()
+        .to_dicts()
+    )
+
+
+def narrative(con: duckdb.DuckDBPyConnection, sha: str) -> str:
+    found = con.execute("SELECT narrative FROM reports WHERE sha256 = ?", [sha]).fetchone()
+    return (found[0] if found else None) or ""
 
 
 def carry_rows(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """What the carry-over checks compare year to year per body: carried cells, stock of documents, all numbers."""
     return (
         con.execute(f"""
-        SELECT r.sha256, r.issuer, r.jurisdiction_code, r.year, {BODY} AS body,
-               max(value) FILTER (WHERE key = 't3_carried_over__total') AS carried_over,
-               max(value) FILTER (WHERE key = 't3_carried_forward__total') AS carried_forward,
-               max(value) FILTER (WHERE key = 't2_normative_doc_in_force') AS in_force,
-               max(value) FILTER (WHERE key = 't2_normative_doc_issued') AS issued,
-               max(value) FILTER (WHERE key = 't2_normative_doc_repealed') AS repealed,
-               string_agg(CAST(value AS VARCHAR), ',' ORDER BY key) FILTER (WHERE key LIKE 't3_%' OR key LIKE 't2_%') AS numbers
-        FROM reports r JOIN cells c USING (sha256) WHERE r.jurisdiction_status = 'resolved'
-        GROUP BY ALL""")
+        SELECT r.sha256, r.issuer, r.jurisdiction_code, r.year, {BODY} AS body, d.carried_over, d.carried_forward,
+               d.in_force, d.issued, d.repealed, d.numbers_md5 AS numbers
+        FROM reports r JOIN report_digests d USING (sha256) WHERE r.jurisdiction_status = 'resolved'""")
         .pl()
         .to_dicts()
     )

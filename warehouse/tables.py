@@ -108,8 +108,9 @@ INGEST_ERRORS = _t(
 )
 RECEIVED_FILES = _t(
     "received_files",
-    "path_bytes BLOB, path VARCHAR, sha256 VARCHAR, size_bytes BIGINT, seen_at TIMESTAMP",
-    comment="the latest inbox scan; path as bytes (names need not be UTF-8), decoded for display",
+    "path_bytes BLOB, path VARCHAR, sha256 VARCHAR, size_bytes BIGINT, seen_at TIMESTAMP, modified_ns BIGINT",
+    comment="the latest inbox scan; path as bytes (names need not be UTF-8), decoded for display; modified_ns: "
+    "the file's mtime, so an unchanged file is not read and hashed again",
 )
 SKIPPED_INPUTS = _t(
     "skipped_inputs", "path_bytes BLOB, path VARCHAR, reason_code VARCHAR, reason VARCHAR, seen_at TIMESTAMP"
@@ -125,6 +126,14 @@ REVISIONS = _t(
     "revisions",
     "url VARCHAR, old_sha256 VARCHAR, new_sha256 VARCHAR, detected_at TIMESTAMP, changed_cells VARCHAR",
     comment="reports changed after publication",
+)
+REPORT_DIGESTS = _t(
+    "report_digests",
+    "sha256 VARCHAR, carried_over DOUBLE, carried_forward DOUBLE, in_force DOUBLE, issued DOUBLE, repealed DOUBLE, "
+    "numbers_md5 VARCHAR, fingerprints BIGINT[]",
+    "sha256",
+    "what the corpus checks compare, kept per document so a run computes it only for new ones: the carry-over cells, "
+    "a digest of every table 2/3 number, the narrative's sentence fingerprints (removed when the rows are reloaded)",
 )
 
 FETCH_RUNS = _t(
@@ -147,6 +156,7 @@ TABLES = (
     SKIPPED_INPUTS,
     DOCUMENT_SOURCES,
     REVISIONS,
+    REPORT_DIGESTS,
     FETCH_RUNS,
 )
 BY_NAME = {t.name: t for t in TABLES}

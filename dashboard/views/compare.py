@@ -9,7 +9,7 @@ st.title("对比")
 con = common.connection()
 province, parent, _ = common.region_filters(con, "compare", with_year=False, default_league=True)
 body = common.body_filter(con, "compare", province, parent)
-pool = queries.metrics(con, province, parent, body=body)
+pool = common.cached(queries.metrics, province, parent, body=body)
 common.stop_if_empty(pool, "所选范围没有报告。")
 if body != queries.GOVERNMENT:
     st.caption(

@@ -7,7 +7,7 @@ from warehouse import queries
 st.title("地图")
 con = common.connection()
 province, parent, year = common.region_filters(con, "map")
-outlines = queries.outlines(con, province, parent)
+outlines = common.cached(queries.outlines, province, parent)
 if outlines.is_empty():
     st.info("暂无该地区的边界数据（目前随附内蒙古自治区各盟市、旗县区边界）。")
     st.stop()
@@ -15,7 +15,7 @@ body = common.body_filter(con, "map", province, parent, townships=False)  # a �
 metric = st.selectbox(
     "指标", load_catalogue().with_role("map"), format_func=common.label, key="map_metric", help="口径见指标说明"
 )
-data = queries.metrics(con, province, parent, year, body=body)
+data = common.cached(queries.metrics, province, parent, year, body=body)
 common.synthetic_notice(data)
 units, borders, labels = transform.map_features(outlines, data, metric, percent=common.is_share(metric))
 st.subheader(f"{common.body_title(body)}{common.label(metric)}（{year}年）")

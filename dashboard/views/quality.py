@@ -12,7 +12,7 @@ body = common.body_filter(con, "quality", province, parent)
 st.subheader(f"{common.body_title(body)}报告覆盖（地区 × 年度：按时发布 / 逾期发布 / 发布日期未知 / 未见报告）")
 if body != queries.GOVERNMENT:
     st.caption("部门和苏木镇：从某单位首次见到该主体报告的年度起，之后缺少的年度为“未见报告”。")
-cover = queries.coverage(con, province, parent, body)
+cover = common.cached(queries.coverage, province, parent, body)
 if cover.is_empty():
     st.info("没有覆盖数据。")
 else:
@@ -24,13 +24,13 @@ with st.expander("各检查项的含义"):
         )
     )
 st.subheader("报告评分（最低的 200 份；可排序）")
-scores = common.name_checks(queries.quality_scores(con, province, parent))
+scores = common.name_checks(common.cached(queries.quality_scores, province, parent))
 scores = scores.select("sha256", "jurisdiction_name", "year", "score", "reasons", "issuer", "synthetic")
 common.synthetic_notice(scores)
 common.show_table(scores.head(200))
 st.download_button("下载本范围全部评分", lambda: common.csv_bytes(scores), "nianbao-scores.csv", "text/csv")
 st.subheader("发现的问题（勾稽关系、正文与表格、内容雷同、逾期、模板版本等）")
-findings = common.name_checks(queries.failing_checks(con, None, province, parent))
+findings = common.name_checks(common.cached(queries.failing_checks, None, province, parent))
 kinds = ["全部"] + [k for k in load_catalogue().raw["check_kinds"].values() if k in set(findings["kind"])]
 kind = st.segmented_control("类别", kinds, default="全部", key="quality_kind") or "全部"
 if kind != "全部":

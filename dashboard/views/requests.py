@@ -9,7 +9,7 @@ st.title("依申请公开")
 con = common.connection()
 province, parent, year = common.region_filters(con, "requests", default_league=True)
 body = common.body_filter(con, "requests", province, parent)
-mix = queries.outcome_mix(con, province, parent, year, body=body)
+mix = common.cached(queries.outcome_mix, province, parent, year, body=body)
 common.stop_if_empty(mix, "所选范围和年度没有报告。")
 outcomes = ["granted", "partial", "denied", "unable", "not_processed", "other_handling"]
 mix = common.mark_synthetic(mix)
@@ -26,7 +26,7 @@ st.altair_chart(
     width="stretch",
 )
 left, right = st.columns(2)
-applicants = queries.applicant_mix(con, province, parent, year, body=body)
+applicants = common.cached(queries.applicant_mix, province, parent, year, body=body)
 labels = {f"t3_new_received__{c['col']}": c["label"] for c in load_catalogue().raw["t3"]["columns"]}
 applicants = applicants.with_columns(pl.col("key").replace_strict(labels, default=None).alias("applicant"))
 left.subheader("申请人构成（新收）")

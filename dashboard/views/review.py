@@ -10,7 +10,7 @@ st.title("复议诉讼")
 con = common.connection()
 province, parent, _ = common.region_filters(con, "review", with_year=False)
 body = common.body_filter(con, "review", province, parent)
-data = queries.metrics(con, province, parent, body=body)
+data = common.cached(queries.metrics, province, parent, body=body)
 common.stop_if_empty(data, "所选范围没有报告。")
 yearly = (
     data.group_by("year")

@@ -28,7 +28,7 @@ from ..report.resolver import divisions
 from . import FETCHED_DOCUMENTS, SOURCE_DOCUMENTS
 from .resources import NianbaoSettings, WarehouseLock
 
-PARSE_BATCH = 400  # documents a parse step holds at once: batches keep memory flat and save progress as they go
+PARSE_BATCH = shards.FULL_BATCH  # documents a parse step holds at once: memory stays flat, progress saved as it goes
 OCR_BATCH = 10  # scans: a minute of OCR between saves
 OCR_PREFIX = "ocr-"  # an OCR step's shards sit beside its partition's text shards, which keep the needs_ocr record
 
@@ -42,21 +42,27 @@ def source_documents(
     of the inbox or in a loop, unreadable, too large — is listed in `skipped_inputs` with its reason."""
     received, skipped = inbox.scan(settings.inbox_dirs)
     now = datetime.now().replace(microsecond=0)
-    documents, files = [], []
+    with db.connect(settings.warehouse_path) as con:
+        seen = storage.seen_files(con)
+    documents, files, reread = [], [], 0
     for i, item in enumerate(received, start=1):
-        try:
-            row = inbox.store(item, settings.store_dir)
-        except inbox.NotStored as exc:
-            skipped.append(exc.record)
-            continue
-        documents.append(row)
+        sha, size = inbox.unchanged(item, seen), item.size
+        if sha is None:
+            try:
+                row = inbox.store(item, settings.store_dir)
+            except inbox.NotStored as exc:
+                skipped.append(exc.record)
+                continue
+            documents.append(row)
+            sha, size, reread = row["sha256"], row["size_bytes"], reread + 1
         files.append(
             {
                 "path_bytes": item.path,
                 "path": item.display,
-                "sha256": row["sha256"],
-                "size_bytes": row["size_bytes"],
+                "sha256": sha,
+                "size_bytes": size,
                 "seen_at": now,
+                "modified_ns": item.modified_ns,
             }
         )
         if i % 200 == 0 or i == len(received):
@@ -79,6 +85,7 @@ def source_documents(
     return MaterializeResult(
         metadata={
             "files_received": len(files),
+            "files_read": reread,
             "new_documents": new,
             "skipped_inputs": len(skipped),
             "documents_kept": total,
@@ -209,7 +216,7 @@ def _load(settings: NianbaoSettings, results: list) -> dict:
     shas = [sha for r in loaded for sha in r["shas"]]
     with db.connect(settings.warehouse_path) as con:
         inserted = storage.load_parsed(
-            con, shas, lambda table: (store.load(r["partition"], table, r["shas"]) for r in loaded)
+            con, shas, lambda table: (rows for r in loaded for rows in store.load(r["partition"], table, r["shas"]))
         )
         scans = storage.count_needing_ocr(con, shas)
     reparsed = sum(r["reparsed"] for r in loaded)

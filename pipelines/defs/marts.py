@@ -51,15 +51,10 @@ def briefings(context: AssetExecutionContext, settings: NianbaoSettings) -> Mate
             if stamp.exists() and stamp.read_text() == league["digest"]:
                 kept += 1
                 continue
+            where = (league["province_code"], league["parent_code"], league["year"])
+            prepared = briefing.prepare(con, *where)
             for fmt in ("pdf", "docx"):
-                briefing.write(
-                    con,
-                    league["province_code"],
-                    league["parent_code"],
-                    league["year"],
-                    fmt,
-                    stem.with_suffix(f".{fmt}"),
-                )
+                briefing.write(con, *where, fmt, stem.with_suffix(f".{fmt}"), prepared=prepared)
             stamp.write_text(league["digest"])
             written += 1
     finally:

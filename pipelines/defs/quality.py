@@ -5,7 +5,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetExecutionContext,
 from warehouse import db, storage
 
 from .. import progress
-from ..report.quality import carry_checks, copy_checks
+from ..report.quality import carry_checks, copy_checks, fingerprints
 from . import MARTS, PARSED_REPORTS
 from .resources import NianbaoSettings
 
@@ -15,16 +15,26 @@ def corpus_quality(context: AssetExecutionContext, settings: NianbaoSettings) ->
     """Checks that need the whole corpus: copying (内容雷同), carry-over between years and revisions after
     publication (a 本地区汇总 report below its departments' sum is checked on the mart, see `marts`)."""
     with db.connect(settings.warehouse_path) as con:
+        digested = storage.save_digests(
+            con,
+            [
+                {"sha256": r["sha256"], "fingerprints": fingerprints(r["narrative"] or "")}
+                for r in storage.undigested(con)
+            ],
+        )
         found = carry_checks(storage.carry_rows(con))
-        reports = storage.resolved_narratives(con)
+        reports = storage.copy_inputs(con)
         for step, synthetic in enumerate((False, True)):
             progress.report("内容雷同 copy detection", step, 2)
-            found += copy_checks([r for r in reports if r["synthetic"] == synthetic])
+            found += copy_checks(
+                [r for r in reports if r["synthetic"] == synthetic],
+                narrative_of=lambda sha: storage.narrative(con, sha),
+            )
         progress.report("内容雷同 copy detection", 2, 2)
         found += storage.revisions(con)
         storage.replace_corpus_findings(con, found)
-    context.log.info(f"{len(found)} corpus findings")
-    return MaterializeResult(metadata={"findings": len(found)})
+    context.log.info(f"{len(found)} corpus findings ({digested} reports digested)")
+    return MaterializeResult(metadata={"findings": len(found), "reports_digested": digested})
 
 
 QUALITY_ASSETS = [corpus_quality]

@@ -6,8 +6,10 @@ Every finding carries its evidence (the sentence, the numbers or the matching pa
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from catalogue import load_catalogue
@@ -256,21 +258,33 @@ def report_checks(result: dict, sections: dict[str, str] | None = None) -> list[
 def _fingerprint(sentence: str) -> int:
     # Digits are kept: a copied passage keeps its numbers (and its stale years), while template phrases
     # without numbers are common to many reports and drop out as boilerplate.
-    return hash(re.sub(r"\s+", "", sentence))
+    # Stable across processes (the warehouse keeps them, see `fingerprints`): 8 bytes of BLAKE2b as a signed BIGINT.
+    digest = hashlib.blake2b(re.sub(r"\s+", "", sentence).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
-def _fingerprints(text: str) -> set[int]:
-    return {_fingerprint(s) for s in _sentences(text) if len(s) >= 12}
+def fingerprints(text: str) -> list[int]:
+    """The sentence fingerprints copy detection compares (sorted): computed once per report and kept."""
+    return sorted({_fingerprint(s) for s in _sentences(text) if len(s) >= 12})
 
 
-def copy_checks(reports: list[dict], boilerplate_share: float = 0.02, threshold: float = 0.6) -> list[tuple[str, dict]]:
+def copy_checks(
+    reports: list[dict],
+    boilerplate_share: float = 0.02,
+    threshold: float = 0.6,
+    narrative_of: Callable[[str], str] | None = None,
+) -> list[tuple[str, dict]]:
     """内容雷同: share of a report's own sentences (sections 一 and 五) found in another report.
 
     Sentences that appear in more than `boilerplate_share` of all reports are template boilerplate and ignored.
     Candidates come from an inverted index of sentence fingerprints, so the cost grows with the number of
-    shared sentences, not with the square of the corpus.
+    shared sentences, not with the square of the corpus. A report brings its `fingerprints` (as kept in the
+    warehouse) or its `narrative`; `narrative_of(sha)` gives the text quoted for a report found copying.
     """
-    prints = {r["sha256"]: _fingerprints(r["narrative"]) for r in reports}
+    prints = {
+        r["sha256"]: set(r["fingerprints"]) if r.get("fingerprints") is not None else set(fingerprints(r["narrative"]))
+        for r in reports
+    }
     postings: dict[int, list[str]] = defaultdict(list)
     for sha, fps in prints.items():
         for fp in fps:
@@ -307,7 +321,8 @@ def copy_checks(reports: list[dict], boilerplate_share: float = 0.02, threshold:
         if not best:
             continue
         other = by_sha[best[0]]
-        shared = [s for s in _sentences(r["narrative"]) if _fingerprint(s) in (own & prints[best[0]])][:2]
+        text = narrative_of(r["sha256"]) if narrative_of else r["narrative"]
+        shared = [s for s in _sentences(text) if _fingerprint(s) in (own & prints[best[0]])][:2]
         out.append(
             (
                 r["sha256"],
