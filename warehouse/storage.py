@@ -3,7 +3,7 @@ Frames come in shaped by `warehouse.tables`; nothing here parses a document."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
 import duckdb
@@ -200,14 +200,23 @@ def replace_reference(con: duckdb.DuckDBPyConnection, divisions: list[dict], out
 DIGEST_CHUNK = 2000  # documents digested per query: the ordered string_agg holds their cells, not a province's
 
 
-def undigested(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """Placed reports without a digest yet (new, or reloaded since): sha256 and the narrative to fingerprint."""
-    return (
-        con.execute("""SELECT sha256, narrative FROM reports WHERE jurisdiction_status = 'resolved'
-                       AND sha256 NOT IN (SELECT sha256 FROM report_digests) ORDER BY sha256""")
-        .pl()
-        .to_dicts()
-    )
+def undigested(con: duckdb.DuckDBPyConnection) -> Iterator[list[dict]]:
+    """Placed reports without a digest yet (new, or reloaded since), DIGEST_CHUNK at a time: sha256 and the
+    narrative to fingerprint (a province's narratives are never all in memory at once)."""
+    shas = [
+        sha
+        for (sha,) in con.execute("""SELECT sha256 FROM reports WHERE jurisdiction_status = 'resolved'
+                                     AND sha256 NOT IN (SELECT sha256 FROM report_digests) ORDER BY sha256""").fetchall()
+    ]
+    for start in range(0, len(shas), DIGEST_CHUNK):
+        yield (
+            con.execute(
+                "SELECT sha256, narrative FROM reports WHERE list_contains(?, sha256) ORDER BY sha256",
+                [shas[start : start + DIGEST_CHUNK]],
+            )
+            .pl()
+            .to_dicts()
+        )
 
 
 def save_digests(con: duckdb.DuckDBPyConnection, prints: list[dict]) -> int:

@@ -15,12 +15,11 @@ def corpus_quality(context: AssetExecutionContext, settings: NianbaoSettings) ->
     """Checks that need the whole corpus: copying (内容雷同), carry-over between years and revisions after
     publication (a 本地区汇总 report below its departments' sum is checked on the mart, see `marts`)."""
     with db.connect(settings.warehouse_path) as con:
-        digested = storage.save_digests(
-            con,
-            [
-                {"sha256": r["sha256"], "fingerprints": fingerprints(r["narrative"] or "")}
-                for r in storage.undigested(con)
-            ],
+        digested = sum(
+            storage.save_digests(
+                con, [{"sha256": r["sha256"], "fingerprints": fingerprints(r["narrative"] or "")} for r in chunk]
+            )
+            for chunk in storage.undigested(con)
         )
         found = carry_checks(storage.carry_rows(con))
         reports = storage.copy_inputs(con)
