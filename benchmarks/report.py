@@ -365,7 +365,17 @@ def table() -> str:
         )
     states = [
         (n, load(n))
-        for n in ("accuracy", "parser", "resolver", "demo", "pipeline", "dashboard", "copy_detection", "ocr", "province")
+        for n in (
+            "accuracy",
+            "parser",
+            "resolver",
+            "demo",
+            "pipeline",
+            "dashboard",
+            "copy_detection",
+            "ocr",
+            "province",
+        )
     ]
     states = [
         f"{n} {r['measured_at'][11:]}: {r['loop_5m_cpu_seconds']} s" for n, r in states if "loop_5m_cpu_seconds" in r
