@@ -15,10 +15,10 @@ from .tables import migrate
 
 WRITER_WAIT_SECONDS = 600
 # DuckDB's own default is 80% of the machine: a province's load would take what the other steps need. Beyond this
-# it spills to a temporary folder beside the file. Measured by benchmarks/bench_province.py.
+# it spills to a temporary folder beside the file (benchmarks/bench_province.py measures the peaks).
 MEMORY_LIMIT = os.environ.get("NIANBAO_DUCKDB_MEMORY", "400MB")
-# Loading the shards streams row groups to the file: more memory buys nothing (17,303 reports: 11.8 s at 100 MB,
-# 10.7 s at 1 GB) but takes the step's peak from +300 MB to +680 MB.
+# Loading the shards streams row groups to the file: more memory bought almost nothing in a trial on 17,303 reports
+# (11.8 s at 100 MB, 10.7 s at 1 GB) and took the step's peak from +300 MB to +680 MB.
 LOAD_MEMORY_LIMIT = "100MB"
 
 
@@ -45,7 +45,7 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
 
 @contextmanager
 def memory_limit(con: duckdb.DuckDBPyConnection, size: str):
-    """DuckDB's memory limit lowered to `size` for what runs inside (never above the connection's own)."""
+    """DuckDB's memory limit set to `size` for what runs inside, the connection's own restored after."""
     (before,) = con.execute("SELECT current_setting('memory_limit')").fetchone() or ("",)
     con.execute(f"SET memory_limit = '{_size(size)}'")
     try:

@@ -220,12 +220,12 @@ def undigested(con: duckdb.DuckDBPyConnection) -> Iterator[list[dict]]:
 
 
 def save_digests(con: duckdb.DuckDBPyConnection, prints: list[dict]) -> int:
-    """Digest these reports (`prints`: sha256 and fingerprints) with their carry-over cells and numbers."""
-    for start in range(0, len(prints), DIGEST_CHUNK):
-        chunk = pl.DataFrame(  # noqa: F841 — read by name in SQL
-            prints[start : start + DIGEST_CHUNK], schema={"sha256": pl.Utf8, "fingerprints": pl.List(pl.Int64)}
-        )
-        con.execute("""
+    """Digest these reports (`prints`: sha256 and fingerprints, one chunk of `undigested`) with their carry-over
+    cells and numbers."""
+    chunk = pl.DataFrame(  # noqa: F841 — read by name in SQL
+        prints, schema={"sha256": pl.Utf8, "fingerprints": pl.List(pl.Int64)}
+    )
+    con.execute("""
         INSERT INTO report_digests BY NAME
         SELECT p.sha256, p.fingerprints, n.* EXCLUDE (sha256) FROM chunk p LEFT JOIN (
             SELECT sha256,
